@@ -30,7 +30,7 @@ export async function listMigrations(dir = migrationsDir): Promise<MigrationFile
 }
 
 /** Runs one SQL file in its own transaction; the error names the file. */
-export async function runSqlFile(client: pg.Client, path: string): Promise<void> {
+export async function runSqlFile(client: pg.ClientBase, path: string): Promise<void> {
   const sql = await readFile(path, 'utf8');
   try {
     await client.query('begin');
