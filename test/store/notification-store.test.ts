@@ -1,0 +1,270 @@
+// The store alone, against an in-memory data source: the list and the badge must equal the
+// database after any interleaving of loads, realtime changes and writes.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { setTimeout as delay } from 'node:timers/promises';
+import { NotificationStore, StoreErrorEvent, StoreReceiveEvent } from '../../src/store/notification-store.js';
+import { NotificationSourceError } from '../../src/store/notification-source.js';
+import { FakeDatabase } from './fake-queries.js';
+
+const ME = 'user-me';
+
+async function loaded(db: FakeDatabase, pageSize = 5) {
+  const store = new NotificationStore({ pageSize, recountDelayMs: 1 });
+  store.reset(db, ME);
+  await store.sync();
+  return store;
+}
+
+/** What the badge and the loaded list must show: the database's own answer. */
+function assertEqualsDatabase(store: NotificationStore, db: FakeDatabase) {
+  assert.equal(store.state.unreadCount, db.unread(), 'badge equals the database');
+  const expected = db.rows
+    .filter((row) => row.user_id === ME)
+    .sort((a, b) => (a.created_at < b.created_at ? 1 : -1))
+    .slice(0, store.state.items.length);
+  // Read or unread, not the exact time: an optimistic mark shows the browser's time until the
+  // realtime echo brings the server's.
+  assert.deepEqual(
+    store.state.items.map((item) => [item.id, item.read_at === null]),
+    expected.map((row) => [row.id, row.read_at === null]),
+  );
+  assert.equal(new Set(store.state.items.map((item) => item.id)).size, store.state.items.length, 'no duplicates');
+}
+
+const settle = () => delay(10);
+
+test('a signed-out store shows nothing and asks nothing', async () => {
+  const db = new FakeDatabase(ME);
+  db.insert();
+  const store = new NotificationStore();
+  store.reset(db, null);
+  await store.sync();
+  assert.equal(store.state.status, 'signed-out');
+  assert.deepEqual(store.state.items, []);
+  assert.equal(store.state.unreadCount, 0);
+  assert.deepEqual(db.calls, []);
+});
+
+test('the first load shows the newest page and counts every unread row, loaded or not', async () => {
+  const db = new FakeDatabase(ME);
+  for (let i = 0; i < 12; i++) db.insert({ read_at: i % 3 === 0 ? '2026-11-01T00:00:00Z' : null });
+  const store = await loaded(db);
+  assert.equal(store.state.status, 'ready');
+  assert.equal(store.state.items.length, 5);
+  assert.equal(store.state.hasMore, true);
+  assertEqualsDatabase(store, db);
+});
+
+test('an INSERT is prepended and counted once, however often it arrives', async () => {
+  const db = new FakeDatabase(ME);
+  db.insert();
+  const store = await loaded(db);
+  const received: string[] = [];
+  store.addEventListener('receive', (event) => received.push((event as StoreReceiveEvent).notification.id));
+  const row = db.insert();
+  store.apply({ type: 'INSERT', row });
+  store.apply({ type: 'INSERT', row });
+  assert.equal(store.state.items[0]?.id, row.id);
+  assert.deepEqual(received, [row.id]);
+  assertEqualsDatabase(store, db);
+});
+
+test('UPDATEs of a held row never double-count, whatever the event says about the old row', async () => {
+  const db = new FakeDatabase(ME);
+  const row = db.insert();
+  db.insert();
+  const store = await loaded(db);
+  const { row: read, previousReadAt } = db.update(row.id, { read_at: '2026-11-27T11:00:00Z' });
+  store.apply({ type: 'UPDATE', row: read, previousReadAt });
+  store.apply({ type: 'UPDATE', row: read, previousReadAt });
+  store.apply({ type: 'UPDATE', row: read });
+  assertEqualsDatabase(store, db);
+  const { row: unread } = db.update(row.id, { read_at: null });
+  store.apply({ type: 'UPDATE', row: unread, previousReadAt: '2026-11-27T11:00:00Z' });
+  assertEqualsDatabase(store, db);
+});
+
+test('a row beyond the loaded page: the event adjusts the badge, a recount confirms it', async () => {
+  const db = new FakeDatabase(ME);
+  const old = db.insert();
+  for (let i = 0; i < 6; i++) db.insert();
+  const store = await loaded(db);
+  assert.equal(store.state.unreadCount, 7);
+  const { row, previousReadAt } = db.update(old.id, { read_at: '2026-11-27T11:00:00Z' });
+  store.apply({ type: 'UPDATE', row, previousReadAt });
+  assert.equal(store.state.unreadCount, 6, 'at once, from payload.old');
+  assert.ok(!store.state.items.some((item) => item.id === old.id), 'an old row is not pulled into the page');
+  const second = db.rows[1]!;
+  const update = db.update(second.id, { read_at: '2026-11-27T11:00:00Z' });
+  store.apply({ type: 'UPDATE', row: update.row }); // no old row in the event
+  await settle();
+  assertEqualsDatabase(store, db);
+});
+
+test('DELETE: a held row goes; an unknown one triggers a recount; the badge never goes below zero', async () => {
+  const db = new FakeDatabase(ME);
+  const old = db.insert();
+  for (let i = 0; i < 5; i++) db.insert({ read_at: '2026-11-01T00:00:00Z' });
+  const held = db.insert();
+  const store = await loaded(db);
+  db.remove(held.id);
+  store.apply({ type: 'DELETE', id: held.id });
+  assert.ok(!store.state.items.some((item) => item.id === held.id));
+  db.remove(old.id);
+  store.apply({ type: 'DELETE', id: old.id, previousReadAt: null });
+  store.apply({ type: 'DELETE', id: old.id, previousReadAt: null });
+  assert.equal(store.state.unreadCount, 0);
+  store.apply({ type: 'DELETE', id: 'never-existed' });
+  await settle();
+  assertEqualsDatabase(store, db);
+});
+
+test('changes that arrive while the first page loads are neither lost nor doubled', async () => {
+  const db = new FakeDatabase(ME);
+  db.insert();
+  let open!: () => void;
+  db.gate = new Promise((resolve) => (open = resolve));
+  const store = new NotificationStore({ pageSize: 5, recountDelayMs: 1 });
+  store.reset(db, ME);
+  const loading = store.sync();
+  const raced = db.insert(); // committed while the page query runs: it may or may not see it
+  store.apply({ type: 'INSERT', row: raced });
+  assert.equal(store.state.status, 'loading');
+  open();
+  db.gate = null;
+  await loading;
+  assertEqualsDatabase(store, db);
+  assert.equal(store.state.items.length, 2);
+});
+
+test('mark read: at once on screen, then in the database', async () => {
+  const db = new FakeDatabase(ME);
+  const row = db.insert();
+  db.insert();
+  const store = await loaded(db);
+  const marking = store.markRead(row.id);
+  assert.equal(store.state.unreadCount, 1, 'before the server answers');
+  assert.equal(await marking, true);
+  assert.notEqual(db.rows.find((candidate) => candidate.id === row.id)?.read_at, null);
+  const { row: confirmed } = db.update(row.id, {});
+  store.apply({ type: 'UPDATE', row: confirmed, previousReadAt: null }); // the realtime echo
+  assertEqualsDatabase(store, db);
+});
+
+test('a refused write rolls back and reports write-failed', async () => {
+  const db = new FakeDatabase(ME);
+  const row = db.insert();
+  const store = await loaded(db);
+  db.failWrites = new NotificationSourceError('network', 'Failed to fetch');
+  const errors: string[] = [];
+  store.addEventListener('error', (event) => errors.push((event as StoreErrorEvent).error.code));
+  assert.equal(await store.markRead(row.id), false);
+  assert.equal(store.state.unreadCount, 1);
+  assert.equal(store.state.items[0]?.read_at, null);
+  assert.deepEqual(errors, ['write-failed']);
+  assert.match(store.state.error?.message ?? '', /Failed to fetch/);
+  db.failWrites = null;
+  assert.equal(await store.markAllRead(), true);
+  assertEqualsDatabase(store, db);
+});
+
+test('mark all reads every unread row, loaded or not, and later arrivals still count', async () => {
+  const db = new FakeDatabase(ME);
+  for (let i = 0; i < 9; i++) db.insert();
+  const store = await loaded(db);
+  const marking = store.markAllRead();
+  assert.equal(store.state.unreadCount, 0, 'at once');
+  await marking;
+  const arrived = db.insert();
+  store.apply({ type: 'INSERT', row: arrived });
+  // The realtime echoes of the mark-all, for rows beyond the page, come after the new arrival.
+  for (const row of db.rows.slice(0, 4)) store.apply({ type: 'UPDATE', row: { ...row }, previousReadAt: null });
+  await settle();
+  assertEqualsDatabase(store, db);
+  assert.equal(store.state.unreadCount, 1);
+});
+
+test('load more appends older pages by keyset until the end', async () => {
+  const db = new FakeDatabase(ME);
+  for (let i = 0; i < 12; i++) db.insert({ read_at: i < 4 ? null : '2026-11-01T00:00:00Z' });
+  const store = await loaded(db);
+  await store.loadMore();
+  assert.equal(store.state.items.length, 10);
+  await store.loadMore();
+  assert.equal(store.state.items.length, 12);
+  assert.equal(store.state.hasMore, false);
+  await store.loadMore();
+  await settle();
+  assertEqualsDatabase(store, db);
+});
+
+test('catch-up after a gap: new rows, read states changed elsewhere and deletions all match the database', async () => {
+  const db = new FakeDatabase(ME);
+  const rows = Array.from({ length: 8 }, () => db.insert());
+  const store = await loaded(db);
+  await store.loadMore();
+  const received: string[] = [];
+  store.addEventListener('receive', (event) => received.push((event as StoreReceiveEvent).notification.id));
+  // While disconnected: no events at all.
+  const fresh = [db.insert(), db.insert()];
+  db.update(rows[7]!.id, { read_at: '2026-11-27T12:00:00Z' });
+  db.update(rows[0]!.id, { read_at: '2026-11-27T12:00:00Z' });
+  db.remove(rows[5]!.id);
+  await store.sync();
+  await settle();
+  assertEqualsDatabase(store, db);
+  assert.deepEqual(received.sort(), fresh.map((row) => row.id).sort());
+  // The same events delivered late change nothing.
+  for (const row of fresh) store.apply({ type: 'INSERT', row });
+  assertEqualsDatabase(store, db);
+});
+
+test('another user: everything is cleared and late answers for the previous user are dropped', async () => {
+  const db = new FakeDatabase(ME);
+  db.insert();
+  let open!: () => void;
+  db.gate = new Promise((resolve) => (open = resolve));
+  const store = new NotificationStore({ pageSize: 5 });
+  store.reset(db, ME);
+  const stale = store.sync();
+  await delay(1); // the query for ME is now waiting at the gate
+  const other = new FakeDatabase('user-other');
+  store.reset(other, 'user-other');
+  assert.deepEqual(store.state.items, []);
+  assert.equal(store.state.unreadCount, 0);
+  assert.equal(store.state.status, 'loading');
+  open();
+  await stale;
+  assert.equal(store.state.userId, 'user-other');
+  assert.deepEqual(store.state.items, [], 'ME’s late page is not shown to the other user');
+  assert.equal(store.state.unreadCount, 0);
+  assert.equal(store.state.status, 'loading');
+});
+
+test('rows of another user are never shown or counted', async () => {
+  const db = new FakeDatabase(ME);
+  const store = await loaded(db);
+  store.apply({ type: 'INSERT', row: { ...db.insert(), user_id: 'someone-else' } });
+  assert.deepEqual(store.state.items, []);
+  assert.equal(store.state.unreadCount, 0);
+});
+
+test('a failed first load is an error state with the source’s message; a retry recovers', async () => {
+  const db = new FakeDatabase(ME);
+  db.insert();
+  const failing = Object.assign(Object.create(db) as FakeDatabase, {
+    fetchPage: async () => {
+      throw new NotificationSourceError('migration-missing', 'apply supabase/migrations/027_notifications.sql');
+    },
+  });
+  const store = new NotificationStore();
+  store.reset(failing, ME);
+  await store.sync();
+  assert.equal(store.state.status, 'error');
+  assert.equal(store.state.error?.code, 'migration-missing');
+  store.reset(db, ME);
+  await store.sync();
+  assert.equal(store.state.status, 'ready');
+  assert.equal(store.state.error, null);
+});
