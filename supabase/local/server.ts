@@ -1,0 +1,158 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import pg from 'pg';
+import type { StandIn } from './context.js';
+import { startLocalDatabase, type LocalDatabaseOptions } from './database.js';
+import { HttpError, sendJson } from './http.js';
+import { apiKeys, LOCAL_JWT_SECRET } from './jwt.js';
+import { handleRest } from './rest/handler.js';
+import { handleAuth } from './auth/handler.js';
+import { startRealtime } from './realtime/server.js';
+
+export interface LocalSupabaseOptions extends LocalDatabaseOptions {
+  /** API port; default 54321 (the Supabase CLI's), 0 for any free port. */
+  apiPort?: number;
+  /** Interface to bind; loopback unless you say otherwise. */
+  host?: string;
+  /** Access-token lifetime in seconds (default 3600): tests make sessions expire in seconds. */
+  jwtExpiry?: number;
+  jwtSecret?: string;
+}
+
+export interface LocalSupabase {
+  /** e.g. http://127.0.0.1:54321: give it to createClient(). */
+  url: string;
+  anonKey: string;
+  serviceRoleKey: string;
+  jwtSecret: string;
+  databaseUrl: string;
+  /** Migrations this start applied (none when the database was up to date). */
+  migrationsApplied: string[];
+  /** Whether this start applied supabase/seed.sql. */
+  seeded: boolean;
+  /** Closes every Realtime socket at once, as a server restart would (clients reconnect). */
+  dropRealtimeSockets(): void;
+  stop(): Promise<void>;
+}
+
+/** Local URL of a role on the same server: the API logs in as authenticator, as PostgREST does. */
+function asRole(databaseUrl: string, user: string, password: string): string {
+  const url = new URL(databaseUrl);
+  url.username = user;
+  url.password = password;
+  return url.toString();
+}
+
+// What Supabase's gateway allows a browser to send and read.
+const corsHeaders = {
+  'Access-Control-Allow-Origin': '*',
+  'Access-Control-Allow-Methods': 'GET, HEAD, POST, PATCH, PUT, DELETE, OPTIONS',
+  'Access-Control-Expose-Headers': 'Content-Range, Content-Location, Location, Range, Preference-Applied, X-Supabase-Api-Version',
+  'Access-Control-Max-Age': '86400',
+};
+
+/**
+ * Starts the local Supabase stand-in: the database (see startLocalDatabase), then one HTTP server
+ * with /rest/v1 (PostgREST), /auth/v1 (Auth) and /realtime/v1/websocket (Realtime).
+ * For local development and tests only.
+ */
+export async function startLocalSupabase(options: LocalSupabaseOptions = {}): Promise<LocalSupabase> {
+  const jwtSecret = options.jwtSecret ?? LOCAL_JWT_SECRET;
+  const { anonKey, serviceRoleKey } = apiKeys(jwtSecret);
+  const host = options.host ?? '127.0.0.1';
+  const database = await startLocalDatabase(options);
+
+  const apiPool = new pg.Pool({ connectionString: asRole(database.databaseUrl, 'authenticator', 'postgres'), max: 20 });
+  const adminPool = new pg.Pool({ connectionString: database.databaseUrl, max: 10 });
+  // A pooled connection that dies (database restart) must not crash the process.
+  apiPool.on('error', () => undefined);
+  adminPool.on('error', () => undefined);
+
+  const standIn: StandIn = {
+    jwtSecret,
+    jwtExpiry: options.jwtExpiry ?? 3600,
+    url: '',
+    databaseUrl: database.databaseUrl,
+    apiPool,
+    adminPool,
+  };
+
+  const server = createServer((request, response) => {
+    void route(standIn, request, response, anonKey);
+  });
+  const realtime = await startRealtime(standIn);
+  server.on('upgrade', (request, socket, head) => realtime.handleUpgrade(request, socket, head));
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.apiPort ?? 54321, host, resolve);
+    });
+  } catch (error) {
+    await realtime.stop();
+    await Promise.all([apiPool.end(), adminPool.end()]);
+    await database.stop();
+    const port = options.apiPort ?? 54321;
+    throw new Error(
+      `could not listen on ${host}:${port} (${(error as Error).message}); is another local Supabase running? Use --port 0 for any free port.`,
+    );
+  }
+  const { port } = server.address() as AddressInfo;
+  standIn.url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+
+  let stopped: Promise<void> | undefined;
+  return {
+    url: standIn.url,
+    anonKey,
+    serviceRoleKey,
+    jwtSecret,
+    databaseUrl: database.databaseUrl,
+    migrationsApplied: database.applied,
+    seeded: database.seeded,
+    dropRealtimeSockets: () => realtime.dropAllSockets(),
+    stop: () =>
+      (stopped ??= (async () => {
+        await realtime.stop();
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await Promise.all([apiPool.end(), adminPool.end()]);
+        await database.stop();
+      })()),
+  };
+}
+
+async function route(standIn: StandIn, request: IncomingMessage, response: ServerResponse, anonKey: string) {
+  const url = new URL(request.url ?? '/', 'http://localhost');
+  for (const [name, value] of Object.entries(corsHeaders)) response.setHeader(name, value);
+  try {
+    if (request.method === 'OPTIONS') {
+      response.writeHead(204, {
+        'Access-Control-Allow-Headers': request.headers['access-control-request-headers'] ?? '*',
+      });
+      response.end();
+      return;
+    }
+    // Supabase's gateway refuses any request without an API key before it reaches a service.
+    const apiKey = request.headers.apikey ?? url.searchParams.get('apikey');
+    if (!apiKey) {
+      throw new HttpError(401, {
+        message: 'No API key found in request',
+        hint: 'No `apikey` request header or url param was found.',
+      });
+    }
+    if (url.pathname.startsWith('/rest/v1')) return await handleRest(standIn, request, response, url);
+    if (url.pathname.startsWith('/auth/v1')) return await handleAuth(standIn, request, response, url);
+    if (url.pathname === '/' || url.pathname === '') {
+      return sendJson(response, 200, { name: 'wacrm local Supabase stand-in', anonKey });
+    }
+    throw new HttpError(404, { message: 'no Route matched with those values' });
+  } catch (error) {
+    if (response.headersSent) {
+      response.destroy();
+      return;
+    }
+    if (error instanceof HttpError) return sendJson(response, error.status, error.body, error.headers);
+    console.error('[local supabase] unexpected error', error);
+    sendJson(response, 500, { message: 'internal error in the local Supabase stand-in', details: String(error) });
+  }
+}
