@@ -1,0 +1,249 @@
+import { LitElement, html, nothing, type PropertyValues } from 'lit';
+import { property, query, state } from 'lit/decorators.js';
+import { ContextProvider } from '@lit/context';
+import type { Session } from '@supabase/supabase-js';
+import { notificationStoreContext } from '../context.js';
+import { NotificationSubscriptionController } from '../controllers/notification-subscription-controller.js';
+import { PanelToggleEvent } from '../events.js';
+import type { WacrmNotification } from '../notification.js';
+import { StoreEventBridge } from '../panel/store-event-bridge.js';
+import { NotificationStore } from '../store/notification-store.js';
+import { format, resolveStrings, type StringOverrides } from '../strings.js';
+import { bellStyles } from '../styles/bell-styles.js';
+import { themeStyles } from '../styles/theme.js';
+
+const VIEWPORT_MARGIN = 8;
+
+/**
+ * A bell button whose badge shows the signed-in user's unread notifications, live. It opens a
+ * popover with a <wacrm-notification-panel> (its own, or the one you slot in), shares its store with
+ * it through @lit/context, and owns the realtime subscription.
+ *
+ * @summary The notification bell: a live unread badge and its panel.
+ *
+ * @slot - A <wacrm-notification-panel> to show when open; one is provided when the slot is empty.
+ *
+ * @fires wacrm-receive - A new notification arrived: show a toast if you like.
+ * @fires wacrm-unread-change - The unread count changed (`unreadCount`, `previousCount`).
+ * @fires wacrm-realtime-status-change - The realtime channel's state changed (`status`).
+ * @fires wacrm-error - Something went wrong; `error.code` and `error.message` say what to do.
+ * @fires wacrm-show - The panel is opening.
+ * @fires wacrm-after-show - The panel is open.
+ * @fires wacrm-hide - The panel is closing.
+ * @fires wacrm-after-hide - The panel is closed.
+ * @fires wacrm-notification-select - (from the panel) A notification was chosen; cancelable.
+ * @fires wacrm-read - (from the panel) Notifications were marked read.
+ *
+ * @csspart button - The bell button.
+ * @csspart badge - The unread count on the bell.
+ * @csspart popover - The floating container of the panel.
+ * @csspart panel - The built-in panel (its own parts are exported with the same names).
+ *
+ * @cssprop --wacrm-badge-background - Badge background.
+ * @cssprop --wacrm-badge-color - Badge text.
+ * @cssprop --wacrm-panel-width - Popover width (default 24rem, never wider than the viewport).
+ * @cssprop --wacrm-panel-max-height - Popover height limit (default 32rem).
+ * @cssprop --wacrm-shadow - Popover shadow.
+ * @cssprop --wacrm-radius - Popover corner radius.
+ */
+export class WacrmNotificationBell extends LitElement {
+  static override styles = [themeStyles, bellStyles];
+
+  /** A Supabase client (createClient()): the bell queries and subscribes through it. */
+  @property({ attribute: false }) supabase: unknown;
+
+  /** The signed-in user's session (from supabase.auth), or null when signed out. */
+  @property({ attribute: false }) session: Session | null | undefined;
+
+  /** A store to use instead of the bell's own (then the bell does not subscribe). */
+  @property({ attribute: false }) store: NotificationStore | undefined;
+
+  /** Whether the panel is shown. */
+  @property({ type: Boolean, reflect: true }) open = false;
+
+  /** Counts above this show as "99+". */
+  @property({ type: Number, attribute: 'max-count' }) maxCount = 99;
+
+  /** Notifications per page in the panel. */
+  @property({ type: Number, attribute: 'page-size' }) pageSize = 20;
+
+  /** Where a chosen notification leads, e.g. `/inbox?c={conversation_id}`. */
+  @property({ attribute: 'href-template' }) hrefTemplate = '';
+
+  /** Overrides of any visible string (see NotificationStrings). */
+  @property({ attribute: false }) strings: StringOverrides = {};
+
+  @state() private announcement = '';
+  @query('[part="button"]') private button!: HTMLButtonElement;
+  @query('[part="popover"]') private popoverElement!: HTMLElement;
+
+  #ownStore: NotificationStore | undefined;
+  readonly #provider = new ContextProvider(this, { context: notificationStoreContext });
+  readonly #controller = new NotificationSubscriptionController(
+    this,
+    () => this.#ensureOwnStore(),
+    () => (this.store ? { supabase: null, session: null } : { supabase: this.supabase, session: this.session }),
+  );
+  readonly #bridge = new StoreEventBridge(
+    this,
+    () => this.requestUpdate(),
+    (notification) => this.#announce(notification),
+  );
+  #listenersAttached = false;
+
+  get activeStore(): NotificationStore {
+    return this.store ?? this.#ensureOwnStore();
+  }
+
+  /** The realtime topic of the bell's own subscription, while subscribed. */
+  get channelTopic(): string | null {
+    return this.#controller.topic;
+  }
+
+  /** Opens the panel; resolves once it is shown (after `wacrm-after-show`). */
+  async show(): Promise<void> {
+    this.open = true;
+    await this.updateComplete;
+  }
+
+  /** Closes the panel; resolves once it is hidden (after `wacrm-after-hide`). */
+  async hide(): Promise<void> {
+    this.open = false;
+    await this.updateComplete;
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.#detachOutsideListeners();
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has('pageSize') && this.#ownStore && this.#ownStore.pageSize !== this.pageSize) {
+      this.#ownStore = undefined;
+      this.#controller.hostDisconnected();
+      this.#controller.hostConnected();
+    }
+    const store = this.activeStore;
+    if (this.#provider.value !== store) this.#provider.setValue(store);
+    this.#bridge.observe(store, !this.store);
+    if (changed.has('open') && changed.get('open') !== undefined) {
+      this.dispatchEvent(new PanelToggleEvent(this.open ? 'wacrm-show' : 'wacrm-hide'));
+    }
+  }
+
+  protected override updated(changed: PropertyValues<this>): void {
+    if (!changed.has('open')) return;
+    const wasOpen = changed.get('open');
+    if (this.open) {
+      this.popoverElement.showPopover?.();
+      this.#place();
+      this.#attachOutsideListeners();
+      this.#panelElement()?.focus();
+      this.dispatchEvent(new PanelToggleEvent('wacrm-after-show'));
+    } else if (wasOpen) {
+      this.popoverElement.hidePopover?.();
+      this.#detachOutsideListeners();
+      this.dispatchEvent(new PanelToggleEvent('wacrm-after-hide'));
+    }
+  }
+
+  #ensureOwnStore(): NotificationStore {
+    this.#ownStore ??= new NotificationStore({ pageSize: this.pageSize });
+    return this.#ownStore;
+  }
+
+  #panelElement(): HTMLElement | null {
+    const slot = this.renderRoot.querySelector('slot');
+    const slotted = slot?.assignedElements({ flatten: true })[0] as HTMLElement | undefined;
+    return slotted ?? this.renderRoot.querySelector('wacrm-notification-panel');
+  }
+
+  /** Below the bell, aligned to whichever side keeps it inside the viewport. */
+  #place(): void {
+    const anchor = this.button.getBoundingClientRect();
+    const panel = this.popoverElement.getBoundingClientRect();
+    const maxLeft = window.innerWidth - panel.width - VIEWPORT_MARGIN;
+    const alignedEnd = anchor.right - panel.width;
+    const left = Math.max(VIEWPORT_MARGIN, Math.min(alignedEnd >= VIEWPORT_MARGIN ? alignedEnd : anchor.left, maxLeft));
+    const below = anchor.bottom + 4;
+    const top =
+      below + panel.height <= window.innerHeight - VIEWPORT_MARGIN
+        ? below
+        : Math.max(VIEWPORT_MARGIN, anchor.top - 4 - panel.height);
+    this.popoverElement.style.left = `${left}px`;
+    this.popoverElement.style.top = `${top}px`;
+  }
+
+  #announce(notification: WacrmNotification): void {
+    const strings = resolveStrings(this.#language(), this.strings);
+    this.announcement = format(strings.announceNew, { title: notification.title });
+  }
+
+  #language(): string {
+    return this.lang || this.closest<HTMLElement>('[lang]')?.lang || document.documentElement.lang || 'en';
+  }
+
+  #onKeydown = (event: KeyboardEvent) => {
+    if (event.key === 'Escape' && this.open) {
+      event.stopPropagation();
+      this.open = false;
+      this.button.focus();
+    }
+  };
+
+  #onOutsidePointer = (event: PointerEvent) => {
+    if (!event.composedPath().includes(this)) this.open = false;
+  };
+
+  #onResize = () => {
+    if (this.open) this.#place();
+  };
+
+  #attachOutsideListeners(): void {
+    if (this.#listenersAttached) return;
+    this.#listenersAttached = true;
+    document.addEventListener('pointerdown', this.#onOutsidePointer, true);
+    window.addEventListener('resize', this.#onResize);
+  }
+
+  #detachOutsideListeners(): void {
+    if (!this.#listenersAttached) return;
+    this.#listenersAttached = false;
+    document.removeEventListener('pointerdown', this.#onOutsidePointer, true);
+    window.removeEventListener('resize', this.#onResize);
+  }
+
+  protected override render() {
+    const strings = resolveStrings(this.#language(), this.strings);
+    const { unreadCount } = this.activeStore.state;
+    const shown = unreadCount > this.maxCount ? `${this.maxCount}+` : String(unreadCount);
+    const label = unreadCount > 0 ? format(strings.bellLabelUnread, { count: shown }) : strings.bellLabel;
+    return html`<button
+        part="button"
+        aria-label=${label}
+        aria-haspopup="dialog"
+        aria-expanded=${this.open ? 'true' : 'false'}
+        aria-controls="popover"
+        @click=${() => (this.open = !this.open)}
+      >
+        <svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true">
+          <path d="M6 8a6 6 0 0 1 12 0c0 7 3 9 3 9H3s3-2 3-9"></path>
+          <path d="M10.3 21a1.94 1.94 0 0 0 3.4 0"></path>
+        </svg>
+        ${unreadCount > 0 ? html`<span part="badge" aria-hidden="true">${shown}</span>` : nothing}
+      </button>
+      <div id="popover" part="popover" popover="manual" role="dialog" aria-label=${strings.panelLabel} @keydown=${this.#onKeydown}>
+        <slot>
+          <wacrm-notification-panel
+            part="panel"
+            exportparts="base, header, heading, filter, filter-option, mark-all, list, item, item--unread, title, body, time, empty, loading, error, signed-out, retry"
+            page-size=${this.pageSize}
+            href-template=${this.hrefTemplate}
+            lang=${this.#language()}
+            .strings=${this.strings}
+          ></wacrm-notification-panel>
+        </slot>
+      </div>
+      <div class="visually-hidden" role="status" aria-live="polite">${this.announcement}</div>`;
+  }
+}

@@ -1,0 +1,28 @@
+// The side-effect-free entry: classes, store, data source and types. Nothing is registered here;
+// import 'wacrm-notifications/define' (or call customElements.define yourself) to use the tags.
+export { WacrmNotificationBell } from './bell/notification-bell.js';
+export { WacrmNotificationPanel, expandHref, type NotificationFilter } from './panel/notification-panel.js';
+export {
+  NotificationStore,
+  StoreChangeEvent,
+  StoreErrorEvent,
+  StoreReceiveEvent,
+  type NotificationState,
+  type NotificationStoreOptions,
+  type RealtimeStatus,
+  type StoreStatus,
+} from './store/notification-store.js';
+export {
+  NotificationSourceError,
+  type NotificationChange,
+  type NotificationError,
+  type NotificationErrorCode,
+  type NotificationQueries,
+} from './store/notification-source.js';
+export { SupabaseNotificationSource, isSupabaseClient } from './data/supabase-source.js';
+export { NotificationSubscriptionController } from './controllers/notification-subscription-controller.js';
+export { notificationStoreContext } from './context.js';
+export * from './events.js';
+export { en, es, ptBR, resolveStrings, type NotificationStrings, type StringOverrides } from './strings.js';
+export type { WacrmNotification, Cursor } from './notification.js';
+export { defineElement } from './define-element.js';

@@ -1,0 +1,146 @@
+import { css } from 'lit';
+
+export const panelStyles = css`
+  :host {
+    display: block;
+    background: var(--_bg);
+    color: var(--_fg);
+  }
+  [part='base'] {
+    display: flex;
+    flex-direction: column;
+    max-height: inherit;
+    min-height: 0;
+  }
+  [part='header'] {
+    display: flex;
+    flex-wrap: wrap;
+    align-items: center;
+    gap: 0.5rem;
+    padding: 0.75rem 1rem;
+    border-bottom: 1px solid var(--_border);
+  }
+  [part='heading'] {
+    flex: 1;
+    margin: 0;
+    font-size: 1rem;
+    font-weight: 600;
+  }
+  [part='filter'] {
+    display: inline-flex;
+    border: 1px solid var(--_border);
+    border-radius: 999px;
+    overflow: hidden;
+  }
+  [part~='filter-option'] {
+    font: inherit;
+    font-size: 0.8125rem;
+    padding: 0.25rem 0.75rem;
+    border: 0;
+    background: transparent;
+    color: var(--_fg);
+    cursor: pointer;
+  }
+  [part~='filter-option'][aria-pressed='true'] {
+    background: var(--_accent);
+    color: var(--_bg);
+  }
+  [part='mark-all'] {
+    font: inherit;
+    font-size: 0.8125rem;
+    border: 0;
+    background: transparent;
+    color: var(--_accent);
+    cursor: pointer;
+    padding: 0.25rem;
+    text-decoration: underline;
+  }
+  [part='mark-all']:disabled {
+    color: var(--_muted);
+    cursor: default;
+    text-decoration: none;
+  }
+  [part='list'] {
+    list-style: none;
+    margin: 0;
+    padding: 0;
+    overflow-y: auto;
+    overscroll-behavior: contain;
+    flex: 1;
+    min-height: 0;
+  }
+  [part~='item'] {
+    display: grid;
+    grid-template-columns: 0.5rem 1fr;
+    gap: 0.125rem 0.75rem;
+    width: 100%;
+    text-align: start;
+    font: inherit;
+    color: inherit;
+    background: transparent;
+    border: 0;
+    border-bottom: 1px solid var(--_border);
+    padding: 0.75rem 1rem;
+    cursor: pointer;
+    transition: background-color var(--_duration) ease;
+  }
+  [part~='item']:hover {
+    background: var(--_hover-bg);
+  }
+  [part~='item--unread'] {
+    background: var(--_unread-bg);
+  }
+  .dot {
+    grid-row: 1 / span 3;
+    align-self: start;
+    margin-top: 0.4rem;
+    width: 0.5rem;
+    height: 0.5rem;
+    border-radius: 50%;
+  }
+  [part~='item--unread'] .dot {
+    background: var(--_accent);
+  }
+  [part='title'] {
+    font-weight: 600;
+    font-size: 0.875rem;
+  }
+  [part='body'] {
+    font-size: 0.875rem;
+    color: var(--_muted);
+    overflow-wrap: anywhere;
+  }
+  [part='time'] {
+    font-size: 0.75rem;
+    color: var(--_muted);
+  }
+  [part='empty'],
+  [part='loading'],
+  [part='error'],
+  [part='signed-out'] {
+    padding: 2rem 1rem;
+    text-align: center;
+    color: var(--_muted);
+    font-size: 0.875rem;
+  }
+  [part='error'] {
+    color: var(--_error);
+  }
+  [part='retry'] {
+    font: inherit;
+    margin-top: 0.5rem;
+    border: 1px solid currentColor;
+    background: transparent;
+    color: inherit;
+    border-radius: var(--_radius);
+    padding: 0.25rem 0.75rem;
+    cursor: pointer;
+  }
+  .sentinel {
+    height: 1px;
+  }
+  button:focus-visible {
+    outline: var(--_focus);
+    outline-offset: -2px;
+  }
+`;

@@ -1,0 +1,221 @@
+// The widget through the real stack: PostgreSQL → the local stand-in → supabase-js → Chromium.
+// Assignments are committed on the server (the trigger writes the notification); the bell and the
+// panel must show exactly what the database holds for the signed-in user.
+import { expect, fixture, html } from '@open-wc/testing';
+import { createClient, type Session } from '@supabase/supabase-js';
+import '../../src/define.js';
+import type { WacrmNotificationBell, WacrmNotificationPanel } from '../../src/index.js';
+import {
+  assign,
+  conversation,
+  eventually,
+  signIn,
+  sql,
+  standInInfo,
+  team,
+  unreadInDatabase,
+  command,
+  until,
+  type Agent,
+} from './support/stand-in.js';
+
+const badgeText = (bell: WacrmNotificationBell) =>
+  bell.shadowRoot!.querySelector('[part="badge"]')?.textContent?.trim() ?? '';
+
+function panelOf(bell: WacrmNotificationBell): WacrmNotificationPanel {
+  return bell.shadowRoot!.querySelector('wacrm-notification-panel') as WacrmNotificationPanel;
+}
+
+function items(panel: WacrmNotificationPanel) {
+  return [...panel.shadowRoot!.querySelectorAll<HTMLButtonElement>('[part~="item"]')].map((item) => ({
+    element: item,
+    id: item.dataset.id!,
+    unread: item.part.contains('item--unread'),
+    // The title's own text, without the visually hidden ", Unread" marker.
+    title: [...item.querySelector('[part="title"]')!.childNodes]
+      .filter((node) => node.nodeType === Node.TEXT_NODE)
+      .map((node) => node.textContent)
+      .join('')
+      .trim(),
+    body: item.querySelector('[part="body"]')?.textContent ?? '',
+  }));
+}
+
+async function bellFor(agent: Agent) {
+  const { client, session } = await signIn(agent);
+  const bell = await fixture<WacrmNotificationBell>(html`<wacrm-notification-bell></wacrm-notification-bell>`);
+  bell.supabase = client;
+  bell.session = session;
+  await eventually(() => bell.activeStore.state.status === 'ready' && bell.activeStore.state.realtime === 'live', 'bell is live');
+  return { bell, client, session };
+}
+
+/** The list and the badge equal the database: same ids, same read states, same unread count. */
+async function expectEqualsDatabase(bell: WacrmNotificationBell, agent: Agent) {
+  const rows = await sql<{ id: string; unread: boolean }>(
+    `select id, read_at is null as unread from public.notifications where user_id = $1
+     order by created_at desc, id desc limit $2`,
+    [agent.id, bell.activeStore.state.items.length],
+  );
+  const { state } = bell.activeStore;
+  expect(state.items.map((item) => [item.id, item.read_at === null])).to.deep.equal(rows.map((row) => [row.id, row.unread]));
+  expect(state.unreadCount).to.equal(await unreadInDatabase(agent));
+}
+
+describe('live through the local stand-in', () => {
+  it('a teammate’s assignment raises the badge and shows the entry with actor and contact', async () => {
+    const { accountId, agents, contactId } = await team(['Alice Martin', 'Bob Chen']);
+    const [alice, bob] = agents as [Agent, Agent];
+    const { bell } = await bellFor(bob);
+    expect(badgeText(bell)).to.equal('');
+
+    await assign(await conversation(accountId, contactId), bob, alice);
+    await eventually(() => badgeText(bell) === '1', 'badge shows 1');
+    await bell.show();
+    const panel = panelOf(bell);
+    await eventually(() => items(panel).length === 1, 'one entry');
+    expect(items(panel)[0]).to.include({
+      unread: true,
+      title: 'New conversation assigned',
+      body: 'Alice Martin assigned you a conversation with Maria Silva',
+    });
+    expect(bell.shadowRoot!.querySelector('[part="button"]')!.getAttribute('aria-label')).to.equal('Notifications, 1 unread');
+  });
+
+  it('an automation’s assignment shows "Someone"; another user’s never appears', async () => {
+    const { accountId, agents, contactId } = await team(['Carol Diaz', 'Dan Brown']);
+    const [carol, dan] = agents as [Agent, Agent];
+    const { bell } = await bellFor(carol);
+    await assign(await conversation(accountId, contactId), dan); // not Carol's
+    await assign(await conversation(accountId, contactId), carol); // automation, for Carol
+    await eventually(() => bell.activeStore.state.items.length === 1, 'Carol’s entry arrives');
+    await new Promise((resolve) => setTimeout(resolve, 300)); // room for a wrong delivery to show up
+    expect(bell.activeStore.state.items.map((item) => item.body)).to.deep.equal([
+      'Someone assigned you a conversation with Maria Silva',
+    ]);
+    expect(bell.activeStore.state.items.every((item) => item.user_id === carol.id)).to.equal(true);
+    await expectEqualsDatabase(bell, carol);
+  });
+
+  it('a click marks read in the database and lowers the badge; mark all reads the rest', async () => {
+    const { accountId, agents, contactId } = await team(['Erin Stone', 'Frank Ocean']);
+    const [erin, frank] = agents as [Agent, Agent];
+    for (let i = 0; i < 3; i++) await assign(await conversation(accountId, contactId), erin, frank);
+    const { bell } = await bellFor(erin);
+    expect(badgeText(bell)).to.equal('3');
+    await bell.show();
+    const panel = panelOf(bell);
+    await eventually(() => items(panel).length === 3, 'three entries');
+    const [first] = items(panel);
+    first!.element.click();
+    await eventually(() => badgeText(bell) === '2', 'badge lowers at once');
+    await until(async () => {
+      const [row] = await sql<{ read_at: string | null }>('select read_at from public.notifications where id = $1', [first!.id]);
+      return row!.read_at !== null;
+    }, 'the click reached the database');
+
+    const markAll = panel.shadowRoot!.querySelector<HTMLButtonElement>('[part="mark-all"]')!;
+    markAll.click();
+    await eventually(() => badgeText(bell) === '', 'badge clears');
+    await until(async () => (await unreadInDatabase(erin)) === 0, 'mark all reached the database');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await expectEqualsDatabase(bell, erin);
+  });
+
+  it('two elements signed in as the same user in one page stay in step', async () => {
+    const { accountId, agents, contactId } = await team(['Gina Lopez', 'Hugo Silva']);
+    const [gina, hugo] = agents as [Agent, Agent];
+    const first = await bellFor(gina);
+    const second = await bellFor(gina);
+    expect(first.bell.channelTopic).to.not.equal(second.bell.channelTopic);
+    await assign(await conversation(accountId, contactId), gina, hugo);
+    await eventually(() => badgeText(first.bell) === '1' && badgeText(second.bell) === '1', 'both show 1');
+    await first.bell.activeStore.markRead(first.bell.activeStore.state.items[0]!.id);
+    await eventually(() => badgeText(second.bell) === '', 'the other element follows the read');
+    first.bell.remove();
+    await assign(await conversation(accountId, contactId), gina, hugo);
+    await eventually(() => badgeText(second.bell) === '1', 'removing one element does not close the other’s channel');
+  });
+
+  it('after the server drops every socket while assignments commit, list and badge equal the database', async () => {
+    const { accountId, agents, contactId } = await team(['Ivy Chen', 'Jon Snow']);
+    const [ivy, jon] = agents as [Agent, Agent];
+    const { bell } = await bellFor(ivy);
+    await assign(await conversation(accountId, contactId), ivy, jon);
+    await eventually(() => badgeText(bell) === '1', 'first one live');
+    await command('drop-sockets');
+    for (let i = 0; i < 4; i++) await assign(await conversation(accountId, contactId), ivy, jon);
+    await eventually(() => bell.activeStore.state.realtime === 'live' && badgeText(bell) === '5', 'caught up after reconnect', 20000);
+    await expectEqualsDatabase(bell, ivy);
+  });
+
+  it('sign-out clears everything', async () => {
+    const { accountId, agents, contactId } = await team(['Kim Park', 'Lee Ray']);
+    const [kim, lee] = agents as [Agent, Agent];
+    await assign(await conversation(accountId, contactId), kim, lee);
+    const { bell } = await bellFor(kim);
+    expect(badgeText(bell)).to.equal('1');
+    bell.session = null;
+    await eventually(() => bell.activeStore.state.status === 'signed-out', 'signed out');
+    expect(badgeText(bell)).to.equal('');
+    expect(bell.activeStore.state.items).to.deep.equal([]);
+    expect(bell.channelTopic).to.equal(null);
+  });
+
+  it('markup in a contact name is shown as text', async () => {
+    const { accountId, agents, contactId } = await team(['Mia Wong', 'Ned Kelly'], '<img src=x onerror="window.__pwned=1">Eve');
+    const [mia, ned] = agents as [Agent, Agent];
+    const { bell } = await bellFor(mia);
+    await assign(await conversation(accountId, contactId), mia, ned);
+    await bell.show();
+    const panel = panelOf(bell);
+    await eventually(() => items(panel).length === 1, 'entry arrives');
+    expect(items(panel)[0]!.body).to.equal('Ned Kelly assigned you a conversation with <img src=x onerror="window.__pwned=1">Eve');
+    expect(panel.shadowRoot!.querySelector('img')).to.equal(null);
+    expect((window as unknown as { __pwned?: number }).__pwned).to.equal(undefined);
+  });
+
+  it('a session that expires and is refreshed keeps delivering', async () => {
+    const { accountId, agents, contactId } = await team(['Olga Berg', 'Pat Quinn']);
+    const [olga, pat] = agents as [Agent, Agent];
+    const { url, anonKey } = await standInInfo();
+    let token = await command<string>('token', { agent: olga, seconds: 3 });
+    const session = (access_token: string, seconds: number) =>
+      ({ access_token, expires_at: Math.floor(Date.now() / 1000) + seconds, user: { id: olga.id } }) as unknown as Session;
+    const client = createClient(url, anonKey, { accessToken: async () => token });
+    const bell = await fixture<WacrmNotificationBell>(html`<wacrm-notification-bell></wacrm-notification-bell>`);
+    bell.supabase = client;
+    bell.session = session(token, 3);
+    await eventually(() => bell.activeStore.state.realtime === 'live', 'live');
+    // The host's auth refreshes the session before it expires and hands the new one over.
+    token = await command<string>('token', { agent: olga, seconds: 600 });
+    bell.session = session(token, 600);
+    await new Promise((resolve) => setTimeout(resolve, 4000)); // the first token is now expired
+    await assign(await conversation(accountId, contactId), olga, pat);
+    await eventually(() => badgeText(bell) === '1', 'still delivering after the first token expired');
+    expect(bell.activeStore.state.status).to.equal('ready');
+    await expectEqualsDatabase(bell, olga);
+  });
+
+  it('without the migration the panel says what to apply, and a wacrm-error tells the host', async () => {
+    const { agents } = await team(['Quinn Fox']);
+    await sql('alter table public.notifications rename to notifications_parked_by_test');
+    try {
+      const { client, session } = await signIn(agents[0]!);
+      const bell = await fixture<WacrmNotificationBell>(html`<wacrm-notification-bell></wacrm-notification-bell>`);
+      const errors: string[] = [];
+      bell.addEventListener('wacrm-error', (event) => errors.push(event.error.code));
+      bell.supabase = client;
+      bell.session = session;
+      await eventually(() => errors.includes('migration-missing'), 'wacrm-error migration-missing');
+      await bell.show();
+      const panel = panelOf(bell);
+      await eventually(() => !!panel.shadowRoot!.querySelector('[part="error"]'), 'error shown');
+      expect(panel.shadowRoot!.querySelector('[part="error"]')!.textContent).to.contain(
+        'apply supabase/migrations/027_notifications.sql',
+      );
+    } finally {
+      await sql('alter table public.notifications_parked_by_test rename to notifications');
+    }
+  });
+});

@@ -1,0 +1,76 @@
+// A web-test-runner plugin that starts the local Supabase stand-in once for the browser suite and
+// lets tests in Chromium drive the server side through executeServerCommand: make agents and
+// conversations, assign as a teammate or an automation, read the database, drop every socket.
+import type { TestRunnerPlugin } from '@web/test-runner';
+import { Fixtures, PASSWORD } from '../support/fixtures.js';
+import { startTarget, type Target } from '../support/target.js';
+
+type Payload = Record<string, unknown> | undefined;
+
+export function standInPlugin(): TestRunnerPlugin {
+  let target: Target | undefined;
+  let fixtures: Fixtures | undefined;
+  const ready = (async () => {
+    target = await startTarget();
+    fixtures = new Fixtures(target);
+  })();
+
+  const commands: Record<string, (payload: Payload) => Promise<unknown>> = {
+    'standin:info': async () => ({ url: target!.url, anonKey: target!.anonKey, password: PASSWORD }),
+    'standin:account': async (payload) => fixtures!.account(String(payload?.name ?? 'Browser test account')),
+    'standin:agent': async (payload) =>
+      fixtures!.agent(String(payload?.accountId), String(payload?.fullName ?? 'Agent'), String(payload?.role ?? 'agent')),
+    'standin:contact': async (payload) =>
+      fixtures!.contact(String(payload?.accountId), (payload?.name as string | null) ?? null, String(payload?.phone ?? '+1 555 0100')),
+    'standin:conversation': async (payload) => fixtures!.conversation(String(payload?.accountId), String(payload?.contactId)),
+    /** Assigns as `actorId` would through PostgREST (its claims), or as an automation when absent. */
+    'standin:assign': async (payload) => {
+      const client = await fixtures!.db.connect();
+      try {
+        await client.query('begin');
+        if (payload?.actorId) {
+          await client.query(`select set_config('request.jwt.claims', $1, true)`, [
+            JSON.stringify({ sub: payload.actorId, role: 'authenticated' }),
+          ]);
+        }
+        await client.query('update public.conversations set assigned_agent_id = $2 where id = $1', [
+          payload?.conversationId,
+          payload?.assigneeId ?? null,
+        ]);
+        await client.query('commit');
+      } catch (error) {
+        await client.query('rollback');
+        throw error;
+      } finally {
+        client.release();
+      }
+      return true;
+    },
+    /** A read of the database as its owner, for assertions (this plugin only runs in tests). */
+    'standin:query': async (payload) => (await fixtures!.db.query(String(payload?.sql), (payload?.params as unknown[]) ?? [])).rows,
+    /** An access token for an agent, signed as Auth signs them, valid for `seconds`. */
+    'standin:token': async (payload) => fixtures!.token(payload?.agent as never, Number(payload?.seconds ?? 3600)),
+    'standin:drop-sockets': async () => {
+      target!.local?.dropRealtimeSockets();
+      return true;
+    },
+  };
+
+  return {
+    name: 'wacrm-standin',
+    async serverStart() {
+      await ready;
+    },
+    async serverStop() {
+      await ready.catch(() => undefined);
+      await fixtures?.end();
+      await target?.stop();
+    },
+    async executeCommand({ command, payload }) {
+      const run = commands[command];
+      if (!run) return undefined;
+      await ready;
+      return run(payload as Payload);
+    },
+  };
+}
