@@ -58,7 +58,8 @@ export const en: NotificationStrings = {
 
 export const ptBR: NotificationStrings = {
   bellLabel: 'Notificações',
-  bellLabelUnread: 'Notificações, {count} não lidas',
+  // A count-first phrase would need a plural form ("1 não lida"); this reads right for any count.
+  bellLabelUnread: 'Notificações, não lidas: {count}',
   panelLabel: 'Notificações',
   heading: 'Notificações',
   markAllRead: 'Marcar todas como lidas',

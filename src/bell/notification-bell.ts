@@ -3,7 +3,7 @@ import { property, query, state } from 'lit/decorators.js';
 import { ContextProvider } from '@lit/context';
 import type { Session } from '@supabase/supabase-js';
 import { notificationStoreContext } from '../context.js';
-import { NotificationSubscriptionController } from '../controllers/notification-subscription-controller.js';
+import { INACTIVE, NotificationSubscriptionController } from '../controllers/notification-subscription-controller.js';
 import { PanelToggleEvent } from '../events.js';
 import type { WacrmNotification } from '../notification.js';
 import { StoreEventBridge } from '../panel/store-event-bridge.js';
@@ -70,6 +70,12 @@ export class WacrmNotificationBell extends LitElement {
   /** Where a chosen notification leads, e.g. `/inbox?c={conversation_id}`. */
   @property({ attribute: 'href-template' }) hrefTemplate = '';
 
+  /**
+   * The language of strings and relative times (BCP 47, e.g. `pt-BR`); when unset, the nearest
+   * `lang` above the element. Declared so that changing it re-renders.
+   */
+  @property({ reflect: true }) override lang!: string;
+
   /** Overrides of any visible string (see NotificationStrings). */
   @property({ attribute: false }) strings: StringOverrides = {};
 
@@ -82,7 +88,7 @@ export class WacrmNotificationBell extends LitElement {
   readonly #controller = new NotificationSubscriptionController(
     this,
     () => this.#ensureOwnStore(),
-    () => (this.store ? { supabase: null, session: null } : { supabase: this.supabase, session: this.session }),
+    () => (this.store ? INACTIVE : { supabase: this.supabase, session: this.session }),
   );
   readonly #bridge = new StoreEventBridge(
     this,
@@ -90,6 +96,8 @@ export class WacrmNotificationBell extends LitElement {
     (notification) => this.#announce(notification),
   );
   #listenersAttached = false;
+  /** Re-places the popover when its content grows or shrinks (it opens while loading, say). */
+  #resizeObserver: ResizeObserver | undefined;
 
   get activeStore(): NotificationStore {
     return this.store ?? this.#ensureOwnStore();
@@ -112,6 +120,13 @@ export class WacrmNotificationBell extends LitElement {
     await this.updateComplete;
   }
 
+  override connectedCallback(): void {
+    // Before the controller connects: a missing or wrong client fails the store right away, and
+    // that wacrm-error must reach the page.
+    this.#bridge.observe(this.activeStore, true);
+    super.connectedCallback();
+  }
+
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     this.#detachOutsideListeners();
@@ -125,7 +140,9 @@ export class WacrmNotificationBell extends LitElement {
     }
     const store = this.activeStore;
     if (this.#provider.value !== store) this.#provider.setValue(store);
-    this.#bridge.observe(store, !this.store);
+    // The bell never takes its store from context, so it reports the store it shows, its own or a
+    // `.store` given to it; the panel inside consumes it and stays quiet.
+    this.#bridge.observe(store, true);
     if (changed.has('open') && changed.get('open') !== undefined) {
       this.dispatchEvent(new PanelToggleEvent(this.open ? 'wacrm-show' : 'wacrm-hide'));
     }
@@ -158,13 +175,15 @@ export class WacrmNotificationBell extends LitElement {
     return slotted ?? this.renderRoot.querySelector('wacrm-notification-panel');
   }
 
-  /** Below the bell, aligned to whichever side keeps it inside the viewport. */
+  /** Below the bell (above when there is no room), always inside the viewport. */
   #place(): void {
     const anchor = this.button.getBoundingClientRect();
     const panel = this.popoverElement.getBoundingClientRect();
     const maxLeft = window.innerWidth - panel.width - VIEWPORT_MARGIN;
-    const alignedEnd = anchor.right - panel.width;
-    const left = Math.max(VIEWPORT_MARGIN, Math.min(alignedEnd >= VIEWPORT_MARGIN ? alignedEnd : anchor.left, maxLeft));
+    // Open towards the side with more room: a bell in a left sidebar opens rightwards.
+    const roomOnRight = window.innerWidth - anchor.left;
+    const preferred = roomOnRight >= anchor.right ? anchor.left : anchor.right - panel.width;
+    const left = Math.max(VIEWPORT_MARGIN, Math.min(preferred, maxLeft));
     const below = anchor.bottom + 4;
     const top =
       below + panel.height <= window.innerHeight - VIEWPORT_MARGIN
@@ -176,7 +195,10 @@ export class WacrmNotificationBell extends LitElement {
 
   #announce(notification: WacrmNotification): void {
     const strings = resolveStrings(this.#language(), this.strings);
-    this.announcement = format(strings.announceNew, { title: notification.title });
+    const text = format(strings.announceNew, { title: notification.title });
+    // Cleared first, so that the same words arriving twice are announced twice.
+    this.announcement = '';
+    requestAnimationFrame(() => (this.announcement = text));
   }
 
   #language(): string {
@@ -204,6 +226,10 @@ export class WacrmNotificationBell extends LitElement {
     this.#listenersAttached = true;
     document.addEventListener('pointerdown', this.#onOutsidePointer, true);
     window.addEventListener('resize', this.#onResize);
+    // The popover is fixed to the viewport; the bell moves when anything around it scrolls.
+    window.addEventListener('scroll', this.#onResize, { capture: true, passive: true });
+    this.#resizeObserver ??= new ResizeObserver(() => this.#onResize());
+    this.#resizeObserver.observe(this.popoverElement);
   }
 
   #detachOutsideListeners(): void {
@@ -211,6 +237,8 @@ export class WacrmNotificationBell extends LitElement {
     this.#listenersAttached = false;
     document.removeEventListener('pointerdown', this.#onOutsidePointer, true);
     window.removeEventListener('resize', this.#onResize);
+    window.removeEventListener('scroll', this.#onResize, { capture: true });
+    this.#resizeObserver?.disconnect();
   }
 
   protected override render() {
@@ -225,6 +253,7 @@ export class WacrmNotificationBell extends LitElement {
         aria-expanded=${this.open ? 'true' : 'false'}
         aria-controls="popover"
         @click=${() => (this.open = !this.open)}
+        @keydown=${this.#onKeydown}
       >
         <svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true">
           <path d="M6 8a6 6 0 0 1 12 0c0 7 3 9 3 9H3s3-2 3-9"></path>

@@ -9,6 +9,9 @@ export interface SubscriptionInputs {
   session: Session | null | undefined;
 }
 
+/** What `getInputs` returns when the host shows a store it does not own: subscribe to nothing. */
+export const INACTIVE = null;
+
 /**
  * Owns one element's realtime subscription and feeds its store: subscribes when connected, removes
  * the channel when disconnected, starts over when the client or the user changes, and only passes
@@ -27,7 +30,7 @@ export class NotificationSubscriptionController implements ReactiveController {
   constructor(
     private readonly host: ReactiveControllerHost,
     private readonly getStore: () => NotificationStore,
-    private readonly getInputs: () => SubscriptionInputs,
+    private readonly getInputs: () => SubscriptionInputs | typeof INACTIVE,
   ) {
     host.addController(this);
   }
@@ -71,7 +74,17 @@ export class NotificationSubscriptionController implements ReactiveController {
 
   #reconcile(): void {
     if (!this.#connected) return;
-    const { supabase, session } = this.getInputs();
+    const inputs = this.getInputs();
+    if (inputs === INACTIVE) {
+      // The host shows another store (its .store property): keep nothing open, report nothing.
+      this.#closeSubscription();
+      this.#client = null;
+      this.#userId = null;
+      this.#accessToken = null;
+      this.#problem = null;
+      return;
+    }
+    const { supabase, session } = inputs;
     const store = this.getStore();
 
     const problem = !supabase ? 'no-client' : isSupabaseClient(supabase) ? null : 'invalid-client';

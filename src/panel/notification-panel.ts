@@ -33,9 +33,9 @@ export function expandHref(template: string, notification: WacrmNotification): s
  *
  * @fires wacrm-notification-select - A notification was chosen (cancelable: prevents navigation).
  * @fires wacrm-read - Notifications were marked read (`ids`, or null for all).
- * @fires wacrm-receive - A new notification arrived (when this panel owns its store).
- * @fires wacrm-unread-change - The unread count changed (when this panel owns its store).
- * @fires wacrm-realtime-status-change - The realtime channel's state changed (when it owns its store).
+ * @fires wacrm-receive - A new notification arrived (unless its store comes from a bell, which reports it).
+ * @fires wacrm-unread-change - The unread count changed (unless its store comes from a bell, which reports it).
+ * @fires wacrm-realtime-status-change - The realtime channel's state changed (unless its store comes from a bell).
  * @fires wacrm-error - Something went wrong; `error.code` and `error.message` say what to do.
  *
  * @csspart base - The wrapper of everything.
@@ -84,9 +84,18 @@ export class WacrmNotificationPanel extends LitElement {
   /** Where a chosen notification leads, e.g. `/inbox?c={conversation_id}`. No navigation when empty. */
   @property({ attribute: 'href-template' }) hrefTemplate = '';
 
+  /**
+   * The language of strings and relative times (BCP 47, e.g. `pt-BR`); when unset, the nearest
+   * `lang` above the element. Declared so that changing it re-renders.
+   */
+  @property({ reflect: true }) override lang!: string;
+
   /** Overrides of any visible string (see NotificationStrings). */
   @property({ attribute: false }) strings: StringOverrides = {};
 
+  /** The roving tab stop: by notification, so a new arrival does not move it to another item. */
+  @state() private focusId: string | null = null;
+  /** Where the tab stop was, for when its notification leaves the list (read under "unread"). */
   @state() private focusIndex = 0;
   @query('[part="list"]') private listElement?: HTMLElement;
   @query('.sentinel') private sentinel?: HTMLElement;
@@ -96,7 +105,9 @@ export class WacrmNotificationPanel extends LitElement {
   #controller: NotificationSubscriptionController | undefined;
   readonly #bridge = new StoreEventBridge(this, () => this.requestUpdate());
   #observer: IntersectionObserver | undefined;
-  #sentinelVisible = false;
+  #observerRoot: HTMLElement | undefined;
+  /** Focus was inside the panel when this update began. */
+  #hadFocus = false;
 
   /** The store this panel shows: `.store`, else the provider's, else its own. */
   get activeStore(): NotificationStore {
@@ -108,38 +119,61 @@ export class WacrmNotificationPanel extends LitElement {
     return !this.store && !this.#consumer.value;
   }
 
+  /**
+   * Whether this panel turns its store's happenings into DOM events: yes unless the store came from
+   * a provider (the bell), which reports them itself, so nothing is reported twice.
+   */
+  get #reportsStoreEvents(): boolean {
+    return this.activeStore !== this.#consumer.value;
+  }
+
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     this.#observer?.disconnect();
     this.#observer = undefined;
+    this.#observerRoot = undefined;
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
+    this.#hadFocus = Boolean(this.shadowRoot?.activeElement);
     if (!this.ownsStore && this.#controller) {
       // A provider appeared (or .store was set): hand over, and stop our own subscription.
       this.#controller.hostDisconnected();
       this.removeController(this.#controller);
       this.#controller = undefined;
     }
-    const store = this.activeStore;
-    this.#bridge.observe(store, this.ownsStore);
+    this.#bridge.observe(this.activeStore, this.#reportsStoreEvents);
     if (changed.has('pageSize') && this.#ownStore && this.#ownStore.pageSize !== this.pageSize) {
       this.#controller?.hostDisconnected();
       if (this.#controller) this.removeController(this.#controller);
       this.#controller = undefined;
       this.#ownStore = undefined;
-      this.#bridge.observe(this.activeStore, true);
+      this.#bridge.observe(this.activeStore, this.#reportsStoreEvents);
     }
   }
 
   protected override updated(): void {
     this.#observeSentinel();
-    if (this.#sentinelVisible) void this.activeStore.loadMore();
+    this.#keepFocus();
+  }
+
+  /**
+   * A keyboard user is never dropped onto <body>: when the focused item leaves the list (read under
+   * the unread filter) or the focused button becomes disabled ("mark all as read"), focus moves to
+   * the item now in its place, else the panel's first control.
+   */
+  #keepFocus(): void {
+    if (!this.#hadFocus) return;
+    const active = this.shadowRoot?.activeElement;
+    if (!active || active.matches(':disabled')) this.focus();
   }
 
   #ensureOwnStore(): NotificationStore {
     if (!this.#ownStore) this.#ownStore = new NotificationStore({ pageSize: this.pageSize });
     if (!this.#controller) {
+      // Listen before the controller connects (addController connects it at once): a missing or
+      // wrong client fails the store right away, and that wacrm-error must reach the page.
+      this.#bridge.observe(this.#ownStore, true);
       this.#controller = new NotificationSubscriptionController(
         this,
         () => this.#ownStore!,
@@ -164,20 +198,24 @@ export class WacrmNotificationPanel extends LitElement {
 
   #observeSentinel(): void {
     const sentinel = this.sentinel;
-    if (!sentinel || !this.listElement) {
+    const list = this.listElement;
+    if (!sentinel || !list || this.#observerRoot !== list) {
       this.#observer?.disconnect();
       this.#observer = undefined;
-      this.#sentinelVisible = false;
-      return;
+      this.#observerRoot = undefined;
     }
-    if (this.#observer) return;
-    this.#observer = new IntersectionObserver(
+    if (!sentinel || !list) return;
+    this.#observer ??= new IntersectionObserver(
       (entries) => {
-        this.#sentinelVisible = entries.some((entry) => entry.isIntersecting);
-        if (this.#sentinelVisible) void this.activeStore.loadMore();
+        if (entries.some((entry) => entry.isIntersecting)) void this.activeStore.loadMore();
       },
-      { root: this.listElement, rootMargin: '0px 0px 120px 0px' },
+      { root: list, rootMargin: '0px 0px 120px 0px' },
     );
+    this.#observerRoot = list;
+    // Observing afresh after every render yields a reading of the new layout: a page that still
+    // leaves the end in view (a short list) loads the next one, and a reading taken before the last
+    // page landed never loads a page the user has not scrolled to.
+    this.#observer.unobserve(sentinel);
     this.#observer.observe(sentinel);
   }
 
@@ -210,6 +248,7 @@ export class WacrmNotificationPanel extends LitElement {
     if (next < 0) return;
     event.preventDefault();
     this.focusIndex = next;
+    this.focusId = buttons[next]?.dataset.id ?? null;
     buttons[next]?.focus();
   }
 
@@ -264,7 +303,8 @@ export class WacrmNotificationPanel extends LitElement {
     if (state.status === 'error') return problem;
     if (state.status === 'loading') return html`<div part="loading" role="status">${strings.loading}</div>`;
     const items = this.#visibleItems();
-    const focusIndex = Math.min(this.focusIndex, Math.max(0, items.length - 1));
+    const byId = this.focusId ? items.findIndex((item) => item.id === this.focusId) : -1;
+    const focusIndex = byId >= 0 ? byId : Math.min(this.focusIndex, Math.max(0, items.length - 1));
     const lang = this.#language();
     return html`${problem}
       ${items.length === 0 && !state.hasMore
@@ -280,7 +320,10 @@ export class WacrmNotificationPanel extends LitElement {
               tabindex=${index === focusIndex ? '0' : '-1'}
               data-id=${item.id}
               @click=${() => this.#choose(item)}
-              @focus=${() => (this.focusIndex = index)}
+              @focus=${() => {
+                this.focusIndex = index;
+                this.focusId = item.id;
+              }}
             >
               <span class="dot" aria-hidden="true"></span>
               <span part="title">${item.title}${isUnread(item) ? html`<span class="visually-hidden">, ${strings.unreadItem}</span>` : nothing}</span>
@@ -291,7 +334,9 @@ export class WacrmNotificationPanel extends LitElement {
         )}
         ${state.hasMore
           ? html`<li class="sentinel" aria-hidden="true"></li>
-              ${state.loadingMore ? html`<li part="loading" role="status">${strings.loadingMore}</li>` : nothing}`
+              ${state.loadingMore
+                ? html`<li><span part="loading" role="status">${strings.loadingMore}</span></li>`
+                : nothing}`
           : nothing}
       </ul>`;
   }

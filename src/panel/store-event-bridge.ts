@@ -13,9 +13,9 @@ import type {
 } from '../store/notification-store.js';
 
 /**
- * Re-renders an element when its store changes and, for the element that owns the store, turns
- * the store's happenings into the public DOM events (only the owner fires them, so a bell and the
- * panel inside it never report the same thing twice).
+ * Re-renders an element when its store changes and, for the element that reports the store (the
+ * bell, or a panel whose store did not come from context), turns the store's happenings into the
+ * public DOM events (so a bell and the panel inside it never report the same thing twice).
  */
 export class StoreEventBridge {
   #store: NotificationStore | undefined;

@@ -118,6 +118,7 @@ export const panelStyles = css`
   [part='loading'],
   [part='error'],
   [part='signed-out'] {
+    display: block;
     padding: 2rem 1rem;
     text-align: center;
     color: var(--_muted);

@@ -1,0 +1,124 @@
+// axe (chai-a11y-axe) over the bell in every state a user can meet, closed and open: zero violations.
+import { expect, fixture, html } from '@open-wc/testing';
+import '../../src/define.js';
+import type { WacrmNotificationBell, WacrmNotificationPanel } from '../../src/index.js';
+import { NotificationStore } from '../../src/store/notification-store.js';
+import { FakeDatabase, gate, permissionDenied, storeOver } from './support/fake-queries.js';
+import { panelOf, part, settle } from './support/dom.js';
+
+async function bell(store: NotificationStore, open = true) {
+  const el = await fixture<WacrmNotificationBell>(html`<wacrm-notification-bell .store=${store}></wacrm-notification-bell>`);
+  if (open) await el.show();
+  await settle(el, panelOf(el));
+  return el;
+}
+
+function databaseWithItems(): FakeDatabase {
+  const db = new FakeDatabase();
+  db.insertMany(3, { read_at: '2026-01-01T00:00:00Z' });
+  db.insertMany(4);
+  db.insert({ body: null });
+  return db;
+}
+
+const withItems = (pageSize = 20) => storeOver(databaseWithItems(), { pageSize });
+
+describe('accessibility (axe)', () => {
+  it('closed, with an unread badge', async () => {
+    const el = await bell(await withItems(), false);
+    await expect(el).to.be.accessible();
+  });
+
+  it('closed, nothing unread', async () => {
+    const el = await bell(await storeOver(new FakeDatabase()), false);
+    await expect(el).to.be.accessible();
+  });
+
+  it('open, with read and unread items', async () => {
+    const el = await bell(await withItems());
+    expect(part(panelOf(el), 'item')).to.exist;
+    await expect(el).to.be.accessible();
+  });
+
+  it('open, with more pages to load while scrolling', async () => {
+    const el = await bell(await withItems(3));
+    expect(panelOf(el).activeStore.state.hasMore).to.equal(true);
+    await expect(el).to.be.accessible();
+  });
+
+  it('open, while the next page loads', async () => {
+    const db = databaseWithItems();
+    const store = await storeOver(db, { pageSize: 3 });
+    const el = await bell(store);
+    const hold = gate();
+    db.gate = hold.promise;
+    const loading = store.loadMore();
+    await settle(el, panelOf(el));
+    expect(part(panelOf(el), 'loading'), 'a "loading more" status').to.exist;
+    await expect(el).to.be.accessible();
+    hold.open();
+    await loading;
+  });
+
+  it('open, filtered to unread', async () => {
+    const el = await bell(await withItems());
+    panelOf(el).filter = 'unread';
+    await settle(el, panelOf(el));
+    await expect(el).to.be.accessible();
+  });
+
+  it('open and empty', async () => {
+    const el = await bell(await storeOver(new FakeDatabase()));
+    expect(part(panelOf(el), 'empty')).to.exist;
+    await expect(el).to.be.accessible();
+  });
+
+  it('open and loading', async () => {
+    const store = new NotificationStore();
+    store.reset(new FakeDatabase(), 'user-me');
+    const el = await bell(store);
+    expect(part(panelOf(el), 'loading')).to.exist;
+    await expect(el).to.be.accessible();
+  });
+
+  it('open with an error', async () => {
+    const db = new FakeDatabase();
+    db.failReads = permissionDenied();
+    const el = await bell(await storeOver(db));
+    expect(part(panelOf(el), 'error')).to.exist;
+    await expect(el).to.be.accessible();
+  });
+
+  it('open with an error over a list (a failed write)', async () => {
+    const db = new FakeDatabase();
+    db.insertMany(2);
+    const store = await storeOver(db);
+    db.failWrites = permissionDenied();
+    await store.markRead(store.state.items[0]!.id);
+    const el = await bell(store);
+    expect(part(panelOf(el), 'error')).to.exist;
+    expect(part(panelOf(el), 'item')).to.exist;
+    await expect(el).to.be.accessible();
+  });
+
+  it('open and signed out', async () => {
+    const el = await bell(new NotificationStore());
+    expect(part(panelOf(el), 'signed-out')).to.exist;
+    await expect(el).to.be.accessible();
+  });
+
+  it('open without a client', async () => {
+    const el = await fixture<WacrmNotificationBell>(html`<wacrm-notification-bell></wacrm-notification-bell>`);
+    await el.show();
+    await settle(el, panelOf(el));
+    await expect(el).to.be.accessible();
+  });
+
+  it('a panel used alone, with items', async () => {
+    const panel = await fixture<WacrmNotificationPanel>(
+      html`<wacrm-notification-panel .store=${await withItems(3)}></wacrm-notification-panel>`,
+    );
+    await settle(panel);
+    await expect(panel).to.be.accessible();
+  });
+});

@@ -1,0 +1,246 @@
+// The bell as a user meets it: the badge, its label, opening and closing by mouse and keyboard,
+// where the popover lands, and what it announces. Stores come from an in-memory fake.
+import { aTimeout, expect, fixture, html, nextFrame, waitUntil } from '@open-wc/testing';
+import { resetMouse, sendKeys, sendMouse, setViewport } from '@web/test-runner-commands';
+import '../../src/define.js';
+import type { WacrmNotificationBell } from '../../src/index.js';
+import { FakeDatabase, gate, storeOver } from './support/fake-queries.js';
+import { describeElement, focused, nextEvent, panelOf, part, settle, text } from './support/dom.js';
+
+async function bellWith(unread: number, read = 0, attributes = '') {
+  const db = new FakeDatabase();
+  db.insertMany(read, { read_at: '2026-01-01T00:00:00Z' });
+  db.insertMany(unread);
+  const store = await storeOver(db);
+  const el = await fixture<WacrmNotificationBell>(
+    attributes.includes('max-count')
+      ? html`<wacrm-notification-bell .store=${store} max-count="9"></wacrm-notification-bell>`
+      : html`<wacrm-notification-bell .store=${store}></wacrm-notification-bell>`,
+  );
+  await settle(el, panelOf(el));
+  return { el, db, store };
+}
+
+const button = (el: WacrmNotificationBell) => part<HTMLButtonElement>(el, 'button')!;
+
+describe('<wacrm-notification-bell>', () => {
+  afterEach(async () => {
+    await resetMouse();
+    await setViewport({ width: 800, height: 600 });
+  });
+
+  describe('badge and label', () => {
+    it('shows the unread count and says it in the label', async () => {
+      const { el } = await bellWith(3, 2);
+      expect(text(part(el, 'badge'))).to.equal('3');
+      expect(button(el).getAttribute('aria-label')).to.equal('Notifications, 3 unread');
+    });
+
+    it('hides the badge and says just "Notifications" when nothing is unread', async () => {
+      const { el } = await bellWith(0, 2);
+      expect(part(el, 'badge')).to.equal(null);
+      expect(button(el).getAttribute('aria-label')).to.equal('Notifications');
+    });
+
+    it('caps the count at max-count (default 99) with a "+"', async () => {
+      const { el } = await bellWith(120);
+      expect(text(part(el, 'badge'))).to.equal('99+');
+      expect(button(el).getAttribute('aria-label')).to.equal('Notifications, 99+ unread');
+      const { el: small } = await bellWith(10, 0, 'max-count');
+      expect(text(part(small, 'badge'))).to.equal('9+');
+    });
+
+    it('is a button announcing a dialog, collapsed until opened', async () => {
+      const { el } = await bellWith(1);
+      expect(button(el).localName).to.equal('button');
+      expect(button(el).getAttribute('aria-haspopup')).to.equal('dialog');
+      expect(button(el).getAttribute('aria-expanded')).to.equal('false');
+      await el.show();
+      expect(button(el).getAttribute('aria-expanded')).to.equal('true');
+    });
+
+    it('fires wacrm-unread-change with the new and previous counts', async () => {
+      const { el, store, db } = await bellWith(2);
+      const changed = nextEvent(el, 'wacrm-unread-change');
+      store.apply({ type: 'INSERT', row: db.insert() });
+      const event = await changed;
+      expect(event.unreadCount).to.equal(3);
+      expect(event.previousCount).to.equal(2);
+      await el.updateComplete;
+      expect(text(part(el, 'badge'))).to.equal('3');
+    });
+  });
+
+  describe('opening and closing', () => {
+    it('opens on click and reflects the open attribute', async () => {
+      const { el } = await bellWith(1);
+      const shown = nextEvent(el, 'wacrm-after-show');
+      button(el).click();
+      await shown;
+      expect(el.open).to.equal(true);
+      expect(el.hasAttribute('open')).to.equal(true);
+      expect(part(el, 'popover')!.matches(':popover-open')).to.equal(true);
+      button(el).click();
+      await el.updateComplete;
+      expect(el.hasAttribute('open')).to.equal(false);
+      expect(part(el, 'popover')!.matches(':popover-open')).to.equal(false);
+    });
+
+    it('show() and hide() fire show, after-show, hide, after-hide in order and resolve after them', async () => {
+      const { el } = await bellWith(1);
+      const seen: string[] = [];
+      for (const type of ['wacrm-show', 'wacrm-after-show', 'wacrm-hide', 'wacrm-after-hide'] as const) {
+        el.addEventListener(type, () => seen.push(type));
+      }
+      await el.show();
+      expect(seen).to.deep.equal(['wacrm-show', 'wacrm-after-show']);
+      await el.show(); // already open: nothing more
+      await el.hide();
+      expect(seen).to.deep.equal(['wacrm-show', 'wacrm-after-show', 'wacrm-hide', 'wacrm-after-hide']);
+    });
+
+    it('moves focus into the panel on open', async () => {
+      const { el } = await bellWith(2);
+      await el.show();
+      expect(focused()).to.equal(describeElement(part(panelOf(el), 'item')));
+    });
+
+    it('closes on Escape and returns focus to the bell', async () => {
+      const { el } = await bellWith(2);
+      button(el).focus();
+      await sendKeys({ press: 'Enter' });
+      await waitUntil(() => el.open, 'opened by Enter');
+      await el.updateComplete;
+      const hidden = nextEvent(el, 'wacrm-after-hide');
+      await sendKeys({ press: 'Escape' });
+      await hidden;
+      expect(el.open).to.equal(false);
+      expect(focused()).to.equal(describeElement(button(el)));
+    });
+
+    it('closes on Escape while focus is back on the bell button', async () => {
+      const { el } = await bellWith(2);
+      await el.show();
+      button(el).focus();
+      await sendKeys({ press: 'Escape' });
+      await el.updateComplete;
+      expect(el.open).to.equal(false);
+      expect(focused()).to.equal(describeElement(button(el)));
+    });
+
+    it('closes on a click outside, not on a click inside', async () => {
+      const { el } = await bellWith(2);
+      await el.show();
+      const popover = part(el, 'popover')!.getBoundingClientRect();
+      await sendMouse({ type: 'click', position: [Math.round(popover.left + 20), Math.round(popover.top + 20)] });
+      await el.updateComplete;
+      expect(el.open, 'a click in the panel keeps it open').to.equal(true);
+      await sendMouse({ type: 'click', position: [Math.round(window.innerWidth / 2), window.innerHeight - 5] });
+      await el.updateComplete;
+      expect(el.open).to.equal(false);
+    });
+
+    it('keeps the popover inside a narrow viewport when the bell sits at the right edge', async () => {
+      await setViewport({ width: 360, height: 640 });
+      const db = new FakeDatabase();
+      db.insertMany(5);
+      const store = await storeOver(db);
+      const el = await fixture<WacrmNotificationBell>(
+        html`<wacrm-notification-bell .store=${store} style="position: fixed; top: 4px; right: 2px"></wacrm-notification-bell>`,
+      );
+      await el.show();
+      const rect = part(el, 'popover')!.getBoundingClientRect();
+      expect(rect.width).to.be.greaterThan(200);
+      expect(rect.left).to.be.at.least(0);
+      expect(rect.right).to.be.at.most(window.innerWidth);
+      expect(rect.top).to.be.at.least(button(el).getBoundingClientRect().bottom);
+      expect(rect.bottom).to.be.at.most(window.innerHeight);
+    });
+
+    it('stays inside the viewport when it grows after opening (opened while loading, at the bottom)', async () => {
+      await setViewport({ width: 360, height: 640 });
+      // Let the viewport's own resize event pass first: only the growth may move the popover.
+      await aTimeout(100);
+      const db = new FakeDatabase();
+      db.insertMany(8);
+      const hold = gate();
+      db.gate = hold.promise;
+      const store = await storeOver(db, { load: false });
+      const loading = store.sync();
+      const el = await fixture<WacrmNotificationBell>(
+        html`<wacrm-notification-bell .store=${store} style="position: fixed; bottom: 4px; right: 2px"></wacrm-notification-bell>`,
+      );
+      await el.show();
+      const small = part(el, 'popover')!.getBoundingClientRect();
+      hold.open();
+      await loading;
+      await settle(el, panelOf(el));
+      await nextFrame();
+      const rect = part(el, 'popover')!.getBoundingClientRect();
+      expect(rect.height, 'it grew').to.be.greaterThan(small.height);
+      expect(rect.top).to.be.at.least(0);
+      expect(rect.bottom).to.be.at.most(button(el).getBoundingClientRect().top);
+      expect(rect.right).to.be.at.most(window.innerWidth);
+    });
+
+    it('follows the bell when the page scrolls', async () => {
+      const db = new FakeDatabase();
+      db.insertMany(2);
+      const store = await storeOver(db);
+      const page = await fixture<HTMLDivElement>(
+        html`<div style="height: 3000px; padding-top: 100px"><wacrm-notification-bell .store=${store}></wacrm-notification-bell></div>`,
+      );
+      const el = page.querySelector('wacrm-notification-bell')!;
+      await el.show();
+      const gap = () => part(el, 'popover')!.getBoundingClientRect().top - button(el).getBoundingClientRect().bottom;
+      const before = gap();
+      window.scrollBy(0, 60);
+      await nextFrame();
+      await nextFrame();
+      expect(gap()).to.be.closeTo(before, 1);
+      window.scrollTo(0, 0);
+    });
+
+    it('keeps the popover inside the viewport when the bell sits at the left edge', async () => {
+      await setViewport({ width: 360, height: 640 });
+      const { el } = await bellWith(3);
+      el.style.cssText = 'position: fixed; top: 4px; left: 2px';
+      await el.show();
+      const rect = part(el, 'popover')!.getBoundingClientRect();
+      expect(rect.left).to.be.at.least(0);
+      expect(rect.right).to.be.at.most(window.innerWidth);
+    });
+  });
+
+  describe('announcements', () => {
+    it('announces a new notification in a polite live region', async () => {
+      const { el, store, db } = await bellWith(1);
+      const region = el.shadowRoot!.querySelector('[aria-live="polite"]')!;
+      expect(region).to.exist;
+      expect(text(region)).to.equal('');
+      const received = nextEvent(el, 'wacrm-receive');
+      const row = db.insert({ title: 'Maria assigned you Ana' });
+      store.apply({ type: 'INSERT', row });
+      expect((await received).notification.id).to.equal(row.id);
+      await waitUntil(() => text(region) === 'New notification: Maria assigned you Ana', 'announced');
+    });
+
+    it('announces the same words again when a second notification brings them', async () => {
+      const { el, store, db } = await bellWith(0);
+      const region = el.shadowRoot!.querySelector('[aria-live="polite"]')!;
+      const seen: string[] = [];
+      new MutationObserver(() => seen.push(text(region))).observe(region, { childList: true, subtree: true, characterData: true });
+      store.apply({ type: 'INSERT', row: db.insert({ title: 'Same words' }) });
+      await waitUntil(() => text(region) === 'New notification: Same words', 'first announcement');
+      store.apply({ type: 'INSERT', row: db.insert({ title: 'Same words' }) });
+      await waitUntil(() => seen.filter((words) => words === 'New notification: Same words').length >= 2, 'second announcement');
+      expect(seen).to.include('');
+    });
+
+    it('does not announce what was already there on load', async () => {
+      const { el } = await bellWith(3);
+      await aTimeout(20);
+      expect(text(el.shadowRoot!.querySelector('[aria-live="polite"]'))).to.equal('');
+    });
+  });
+});

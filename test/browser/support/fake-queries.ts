@@ -1,0 +1,120 @@
+// An in-memory NotificationQueries for element tests in the browser (no node: imports). It answers
+// like the real data source: keyset pages newest first, unread counts beyond a cursor, mark-read
+// with the server's time, and it can be told to hold queries back or to fail.
+import { compareNewestFirst, type Cursor, type WacrmNotification } from '../../../src/notification.js';
+import { NotificationSourceError, type NotificationQueries } from '../../../src/store/notification-source.js';
+import { NotificationStore } from '../../../src/store/notification-store.js';
+
+export const ME = 'user-me';
+
+let sequence = 0;
+const nextId = () => `00000000-0000-4000-8000-${String(++sequence).padStart(12, '0')}`;
+
+export class FakeDatabase implements NotificationQueries {
+  rows: WacrmNotification[] = [];
+  /** When set, every query waits for it: tests see the loading state, or interleave. */
+  gate: Promise<void> | null = null;
+  failReads: Error | null = null;
+  failWrites: Error | null = null;
+  /** One minute apart, ending a little before now, so relative times read "x minutes ago". */
+  clock = Date.now() - 60 * 60 * 1000;
+  calls: string[] = [];
+
+  constructor(readonly userId: string = ME) {}
+
+  insert(fields: Partial<WacrmNotification> = {}): WacrmNotification {
+    this.clock += 60 * 1000;
+    const row: WacrmNotification = {
+      id: nextId(),
+      account_id: 'acc',
+      user_id: this.userId,
+      type: 'conversation_assigned',
+      conversation_id: nextId(),
+      contact_id: null,
+      actor_user_id: null,
+      title: `Notification ${this.rows.length + 1}`,
+      body: 'Someone assigned you a conversation',
+      read_at: null,
+      created_at: new Date(this.clock).toISOString().replace('Z', '123+00:00'),
+      ...fields,
+    };
+    this.rows.push(row);
+    return row;
+  }
+
+  /** Inserts `count` rows, oldest first (so the last one is the newest). */
+  insertMany(count: number, fields: Partial<WacrmNotification> = {}): WacrmNotification[] {
+    return Array.from({ length: count }, () => this.insert(fields));
+  }
+
+  unread(): number {
+    return this.rows.filter((row) => row.user_id === this.userId && row.read_at === null).length;
+  }
+
+  find(id: string): WacrmNotification | undefined {
+    return this.rows.find((row) => row.id === id);
+  }
+
+  private mine(): WacrmNotification[] {
+    return this.rows.filter((row) => row.user_id === this.userId).sort(compareNewestFirst).map((row) => ({ ...row }));
+  }
+
+  private async enter(call: string): Promise<void> {
+    this.calls.push(call);
+    await this.gate;
+  }
+
+  async fetchPage(limit: number, after?: Cursor): Promise<WacrmNotification[]> {
+    await this.enter('fetchPage');
+    if (this.failReads) throw this.failReads;
+    return this.mine()
+      .filter((row) => !after || compareNewestFirst(row, after) > 0)
+      .slice(0, limit);
+  }
+
+  async fetchWindow(oldest: Cursor): Promise<WacrmNotification[]> {
+    await this.enter('fetchWindow');
+    if (this.failReads) throw this.failReads;
+    return this.mine().filter((row) => compareNewestFirst(row, oldest) <= 0);
+  }
+
+  async countUnread(after?: Cursor): Promise<number> {
+    await this.enter('countUnread');
+    if (this.failReads) throw this.failReads;
+    return this.mine().filter((row) => row.read_at === null && (!after || compareNewestFirst(row, after) > 0)).length;
+  }
+
+  async markRead(ids: string[] | null): Promise<number> {
+    await this.enter('markRead');
+    if (this.failWrites) throw this.failWrites;
+    let changed = 0;
+    for (const row of this.rows) {
+      if (row.user_id === this.userId && row.read_at === null && (ids === null || ids.includes(row.id))) {
+        row.read_at = new Date().toISOString();
+        changed++;
+      }
+    }
+    return changed;
+  }
+}
+
+/** A store over `db`, signed in as its user; loaded unless `load` is false. */
+export async function storeOver(
+  db: FakeDatabase,
+  { pageSize = 20, load = true }: { pageSize?: number; load?: boolean } = {},
+): Promise<NotificationStore> {
+  const store = new NotificationStore({ pageSize, recountDelayMs: 1 });
+  store.reset(db, db.userId);
+  if (load) await store.sync();
+  return store;
+}
+
+/** A gate that holds every query until `open()` is called. */
+export function gate(): { promise: Promise<void>; open: () => void } {
+  let open!: () => void;
+  const promise = new Promise<void>((resolve) => (open = resolve));
+  return { promise, open };
+}
+
+export const permissionDenied = () =>
+  new NotificationSourceError('permission-denied', 'the database refused access (42501)');
