@@ -117,6 +117,8 @@ security definer
 set search_path = ''
 as $$
 declare
+  requester uuid;
+  assignee_is_member boolean;
   actor_id uuid;
   actor_name text;
   contact_label text;
@@ -132,32 +134,36 @@ begin
   -- A failed notification must never block the assignment: any error inside this block is rolled
   -- back to its savepoint and reported as a WARNING.
   begin
-    actor_id := auth.uid();
-    if actor_id is not null and actor_id = new.assigned_agent_id then
+    requester := auth.uid();
+    if requester is not null and requester = new.assigned_agent_id then
       return new; -- self-assignment
     end if;
 
-    -- assigned_agent_id has no foreign key: only a member of the conversation's account is told,
-    -- so no row (with names in it) ever reaches an outsider.
-    if not exists (
-      select 1 from public.profiles p
-      where p.user_id = new.assigned_agent_id and p.account_id = new.account_id
-    ) then
+    -- One statement for everything the notification needs (this runs on every assignment):
+    --  * assigned_agent_id has no foreign key, so only a member of the conversation's account is
+    --    told: no row, and no names in it, ever reach an outsider;
+    --  * the actor is the requester's profile: a blank name, or a requester without a profile
+    --    (an automation, a service-role call), is "Someone";
+    --  * the contact is its name, else its phone, blank counting as absent.
+    select
+      exists (
+        select 1 from public.profiles p
+        where p.user_id = new.assigned_agent_id and p.account_id = new.account_id
+      ),
+      actor.user_id,
+      nullif(btrim(actor.full_name), ''),
+      (
+        select coalesce(nullif(btrim(c.name), ''), nullif(btrim(c.phone), ''))
+        from public.contacts c
+        where c.id = new.contact_id
+      )
+    into assignee_is_member, actor_id, actor_name, contact_label
+    from (select requester as user_id) as request
+    left join public.profiles actor on actor.user_id = request.user_id;
+
+    if not assignee_is_member then
       return new;
     end if;
-
-    -- A JWT whose user no longer exists is treated like an automation.
-    if actor_id is not null and not exists (select 1 from auth.users u where u.id = actor_id) then
-      actor_id := null;
-    end if;
-
-    select nullif(btrim(p.full_name), '') into actor_name
-    from public.profiles p
-    where p.user_id = actor_id;
-
-    select coalesce(nullif(btrim(c.name), ''), nullif(btrim(c.phone), '')) into contact_label
-    from public.contacts c
-    where c.id = new.contact_id;
 
     insert into public.notifications
       (account_id, user_id, type, conversation_id, contact_id, actor_user_id, title, body)

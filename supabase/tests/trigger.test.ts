@@ -160,6 +160,17 @@ test('a blank actor name is shown as "Someone", but the actor is still recorded'
   });
 });
 
+test('a requester with no profile (a service call naming a user) is "Someone", with no actor', async () => {
+  await withTeam(async ({ client, world, bob, conversation }) => {
+    const outsider = await world.userWithoutProfile();
+    await client.query(`select set_config('request.jwt.claims', $1, true)`, [JSON.stringify({ sub: outsider, role: 'service_role' })]);
+    await client.query('update public.conversations set assigned_agent_id = $2 where id = $1', [conversation, bob]);
+    const [row] = await world.notificationsOf(bob);
+    assert.equal(row.body, 'Someone assigned you a conversation with Maria Silva');
+    assert.equal(row.actor_user_id, null);
+  });
+});
+
 test('an assignee outside the conversation’s account gets nothing; the assignment still succeeds', async () => {
   await withTeam(async ({ client, world, alice, conversation }) => {
     const globex = await world.account('Globex');
