@@ -1,0 +1,26 @@
+// The two CDN files, bundled from tsc's output in dist/ (decorators already compiled there, so no
+// TypeScript plugin is needed): one minified ES module each, registering both elements on load.
+//   dist/cdn/wacrm-notifications.js      lit, @lit/context, relative-time-element; supabase-js is the host's
+//   dist/cdn/wacrm-notifications.all.js  the same plus supabase-js and the attribute drop-in
+// Run by `npm run build` after `tsc -p tsconfig.build.json`.
+import { nodeResolve } from '@rollup/plugin-node-resolve';
+import terser from '@rollup/plugin-terser';
+import { cdnBanner, minifyCss, noSupabase, onwarn, terserOptions } from './scripts/bundle-options.mjs';
+
+const resolve = () => nodeResolve({ browser: true, exportConditions: ['browser', 'module', 'import', 'default'] });
+
+export default [
+  {
+    input: 'dist/define.js',
+    onwarn,
+    // A build error, not a silent bundle of supabase-js, if anything on this path imports it at run time.
+    plugins: [noSupabase(), minifyCss(), resolve()],
+    output: { file: 'dist/cdn/wacrm-notifications.js', format: 'es', banner: cdnBanner(false), plugins: [terser(terserOptions)] },
+  },
+  {
+    input: 'dist/drop-in/define.js',
+    onwarn,
+    plugins: [minifyCss(), resolve()],
+    output: { file: 'dist/cdn/wacrm-notifications.all.js', format: 'es', banner: cdnBanner(true), plugins: [terser(terserOptions)] },
+  },
+];

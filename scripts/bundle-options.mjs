@@ -1,0 +1,70 @@
+// Shared by rollup.config.mjs and the size report (scripts/sizes.ts), so that "our code alone" is
+// measured with exactly the minifier settings of the CDN files.
+import { readFileSync } from 'node:fs';
+
+const version = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
+
+/** One attribution for everything bundled; the per-file @license comments are dropped. */
+export function cdnBanner(withSupabase) {
+  const bundled = ['lit, @lit/reactive-element, lit-html, lit-element, @lit/context: BSD-3-Clause, Google LLC', '@github/relative-time-element: MIT, GitHub Inc.'];
+  if (withSupabase) bundled.push('@supabase/supabase-js and its @supabase/* packages: MIT, Supabase');
+  return `/*! wacrm-notifications ${version} | MIT | bundles ${bundled.join('; ')} */`;
+}
+
+export const terserOptions = {
+  module: true,
+  ecma: 2020,
+  compress: { passes: 2 },
+  format: { comments: /^!/ },
+};
+
+/** Fails the build when a module of the slim bundle imports supabase-js at run time. */
+export function noSupabase() {
+  return {
+    name: 'no-supabase',
+    resolveId(source, importer) {
+      if (source.startsWith('@supabase/')) {
+        this.error(`${importer ?? 'entry'} imports ${source}: the slim CDN file must leave supabase-js to the host.`);
+      }
+      return null;
+    },
+  };
+}
+
+/**
+ * Collapses the whitespace and comments of Lit `css` tagged templates in our own modules: the
+ * indentation of readable stylesheets is about a tenth of the CDN file. Only whitespace that CSS
+ * ignores goes; `${}` interpolations and the rest of the code are untouched.
+ */
+export function minifyCss() {
+  const minify = (text) =>
+    text
+      .replace(/\/\*[\s\S]*?\*\//g, '')
+      .replace(/\s+/g, ' ')
+      .replace(/\s*([{};,>])\s*/g, '$1')
+      .replace(/:\s+/g, ':')
+      .replace(/;}/g, '}')
+      .trim();
+  return {
+    name: 'minify-css-literals',
+    transform(code, id) {
+      if (id.includes('node_modules') || !/\bcss\s*`/.test(code)) return null;
+      const out = code.replace(/\bcss\s*`([^`]*)`/g, (_match, body) => {
+        const parts = body.split(/(\$\{[^}]*\})/);
+        return `css\`${parts.map((part, index) => (index % 2 ? part : minify(part))).join('')}\``;
+      });
+      return { code: out, map: null };
+    },
+  };
+}
+
+/**
+ * Quiet about what is not ours to fix: the top-level `this` of tsc's helpers (`this && this.__decorate`,
+ * rewritten to undefined, which the helpers expect) and auth-js's webauthn import cycle.
+ */
+export function onwarn(warning, warn) {
+  if (warning.code === 'THIS_IS_UNDEFINED') return;
+  const inDependency = [warning.id, ...(warning.ids ?? [])].some((id) => id?.includes('/node_modules/'));
+  if (inDependency && warning.code === 'CIRCULAR_DEPENDENCY') return;
+  warn(warning);
+}
