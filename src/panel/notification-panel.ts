@@ -41,7 +41,8 @@ export function expandHref(template: string, notification: WacrmNotification): s
  * @csspart base - The wrapper of everything.
  * @csspart header - The heading row with the filter and "mark all as read".
  * @csspart heading - The heading text.
- * @csspart filter - The all/unread switch; its buttons are `filter-option`.
+ * @csspart filter - The all/unread switch.
+ * @csspart filter-option - A button of the switch; also `filter-option--all` or `filter-option--unread`.
  * @csspart mark-all - The "mark all as read" button.
  * @csspart list - The scrolling list.
  * @csspart item - One notification (a button); `item--unread` while unread.
@@ -51,6 +52,7 @@ export function expandHref(template: string, notification: WacrmNotification): s
  * @csspart empty - Shown when there is nothing to list.
  * @csspart loading - Shown while the first page loads, and while more load.
  * @csspart error - A problem, with what to do about it.
+ * @csspart retry - The "try again" button of a failed load.
  * @csspart signed-out - Shown without a session.
  *
  * @cssprop --wacrm-accent-color - Links, the unread dot, focus rings.
@@ -62,6 +64,7 @@ export function expandHref(template: string, notification: WacrmNotification): s
  * @cssprop --wacrm-hover-background - Background of a hovered item.
  * @cssprop --wacrm-error-color - Error text.
  * @cssprop --wacrm-font-family - Font.
+ * @cssprop --wacrm-focus-ring - The focus outline (default 2px solid the accent color).
  */
 export class WacrmNotificationPanel extends LitElement {
   static override styles = [themeStyles, panelStyles];

@@ -150,3 +150,19 @@ test('the manifest lists both elements with their attributes, events, parts and 
   const definitions = manifest.modules.flatMap((mod) => (mod.exports ?? []).filter((e) => e.kind === 'custom-element-definition').map((e) => e.name));
   assert.deepEqual(definitions.sort(), ['wacrm-notification-bell', 'wacrm-notification-panel']);
 });
+
+test('the README documents every attribute, event, part and custom property of the manifest', () => {
+  const manifest = JSON.parse(read('dist/custom-elements.json')) as { modules: { declarations?: Declaration[] }[] };
+  const readme = read('README.md');
+  const missing: string[] = [];
+  for (const element of manifest.modules.flatMap((mod) => mod.declarations ?? []).filter((d) => d.customElement)) {
+    const documented = [
+      ...(element.attributes ?? []).map((item) => item.name),
+      ...(element.events ?? []).map((item) => item.name),
+      ...(element.cssParts ?? []).map((item) => item.name),
+      ...(element.cssProperties ?? []).map((item) => item.name),
+    ];
+    for (const name of documented) if (!readme.includes(`\`${name}\``)) missing.push(`${element.tagName}: ${name}`);
+  }
+  assert.deepEqual(missing, [], 'add these to the README’s API section');
+});
