@@ -1,10 +1,57 @@
 // The two elements with the pure-HTML drop-in (see supabase-drop-in.ts): the same classes, plus
-// three attributes. Registered under the usual tag names by the all-in-one build only.
-import type { PropertyValues } from 'lit';
+// three attributes, added by one mixin. Registered under the usual tag names by the all-in-one
+// build only.
+import type { LitElement, PropertyValues } from 'lit';
 import { property } from 'lit/decorators.js';
+import type { Session } from '@supabase/supabase-js';
 import { WacrmNotificationBell } from '../bell/notification-bell.js';
 import { WacrmNotificationPanel } from '../panel/notification-panel.js';
 import { SupabaseDropIn } from './supabase-drop-in.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the TypeScript mixin pattern requires any[]
+type ElementClass = abstract new (...args: any[]) => LitElement & { supabase: unknown; session: Session | null | undefined };
+
+/** The attributes the mixin adds (the explicit type keeps the emitted declarations simple). */
+export interface SupabaseAttributes {
+  supabaseUrl: string | undefined;
+  supabaseKey: string | undefined;
+  supabaseStorageKey: string | undefined;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the TypeScript mixin pattern requires any[]
+type WithAttributes<Base extends ElementClass> = Base & (abstract new (...args: any[]) => SupabaseAttributes);
+
+/** Adds `supabase-url`, `supabase-key` and `supabase-storage-key` to an element that takes a client and session. */
+function WithSupabaseAttributes<Base extends ElementClass>(base: Base): WithAttributes<Base> {
+  abstract class DropInElement extends base {
+    /** The project URL (`https://<project-ref>.supabase.co`): with `supabase-key`, the element makes its own client. */
+    @property({ attribute: 'supabase-url' }) supabaseUrl: string | undefined;
+
+    /** The project's anon (publishable) key. */
+    @property({ attribute: 'supabase-key' }) supabaseKey: string | undefined;
+
+    /** Where the host's supabase-js keeps its session, when it set `auth.storageKey` (default `sb-<project-ref>-auth-token`). */
+    @property({ attribute: 'supabase-storage-key' }) supabaseStorageKey: string | undefined;
+
+    readonly #dropIn = new SupabaseDropIn(this);
+
+    override connectedCallback(): void {
+      this.#dropIn.apply();
+      super.connectedCallback();
+    }
+
+    override disconnectedCallback(): void {
+      super.disconnectedCallback();
+      this.#dropIn.release();
+    }
+
+    protected override willUpdate(changed: PropertyValues<this>): void {
+      this.#dropIn.apply();
+      super.willUpdate(changed);
+    }
+  }
+  return DropInElement;
+}
 
 /**
  * <wacrm-notification-bell> of the all-in-one build: give it `supabase-url` and `supabase-key` and
@@ -12,33 +59,7 @@ import { SupabaseDropIn } from './supabase-drop-in.js';
  *
  * @summary The notification bell, with a client of its own from attributes.
  */
-export class WacrmDropInNotificationBell extends WacrmNotificationBell {
-  /** The project URL (`https://<project-ref>.supabase.co`): with `supabase-key`, the bell makes its own client. */
-  @property({ attribute: 'supabase-url' }) supabaseUrl: string | undefined;
-
-  /** The project's anon (publishable) key. */
-  @property({ attribute: 'supabase-key' }) supabaseKey: string | undefined;
-
-  /** Where the host's supabase-js keeps its session, when it set `auth.storageKey` (default `sb-<project-ref>-auth-token`). */
-  @property({ attribute: 'supabase-storage-key' }) supabaseStorageKey: string | undefined;
-
-  readonly #dropIn = new SupabaseDropIn(this);
-
-  override connectedCallback(): void {
-    this.#dropIn.apply();
-    super.connectedCallback();
-  }
-
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
-    this.#dropIn.release();
-  }
-
-  protected override willUpdate(changed: PropertyValues<this>): void {
-    this.#dropIn.apply();
-    super.willUpdate(changed);
-  }
-}
+export class WacrmDropInNotificationBell extends WithSupabaseAttributes(WacrmNotificationBell) {}
 
 /**
  * <wacrm-notification-panel> of the all-in-one build; the attributes matter only when the panel is
@@ -46,30 +67,4 @@ export class WacrmDropInNotificationBell extends WacrmNotificationBell {
  *
  * @summary The notification list, with a client of its own from attributes.
  */
-export class WacrmDropInNotificationPanel extends WacrmNotificationPanel {
-  /** The project URL: with `supabase-key`, a panel used alone makes its own client. */
-  @property({ attribute: 'supabase-url' }) supabaseUrl: string | undefined;
-
-  /** The project's anon (publishable) key. */
-  @property({ attribute: 'supabase-key' }) supabaseKey: string | undefined;
-
-  /** Where the host's supabase-js keeps its session, when it set `auth.storageKey`. */
-  @property({ attribute: 'supabase-storage-key' }) supabaseStorageKey: string | undefined;
-
-  readonly #dropIn = new SupabaseDropIn(this);
-
-  override connectedCallback(): void {
-    this.#dropIn.apply();
-    super.connectedCallback();
-  }
-
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
-    this.#dropIn.release();
-  }
-
-  protected override willUpdate(changed: PropertyValues<this>): void {
-    this.#dropIn.apply();
-    super.willUpdate(changed);
-  }
-}
+export class WacrmDropInNotificationPanel extends WithSupabaseAttributes(WacrmNotificationPanel) {}
