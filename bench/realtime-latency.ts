@@ -6,7 +6,7 @@
 // back. Both are epoch milliseconds from performance.timeOrigin + performance.now() (same clock).
 import { fork, type ChildProcess } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import WebSocket from 'ws';
 import { startLocalSupabase } from '../supabase/local/server.js';
@@ -26,7 +26,7 @@ type ToChild =
   | { kind: 'unsubscribe' };
 type FromChild =
   | { kind: 'subscribed'; count: number; ms: number }
-  | { kind: 'change'; title: string; userId: string; at: number }
+  | { kind: 'change'; title: string; userId: string; conversationId: string | null; at: number }
   | { kind: 'unsubscribed' };
 
 // ---------------------------------------------------------------- child: the subscribers
@@ -62,7 +62,13 @@ async function runSubscribers(): Promise<void> {
               },
               (payload) => {
                 const at = now();
-                send({ kind: 'change', title: payload.new.title as string, userId: payload.new.user_id as string, at });
+                send({
+                  kind: 'change',
+                  title: payload.new.title as string,
+                  userId: payload.new.user_id as string,
+                  conversationId: (payload.new.conversation_id as string | null) ?? null,
+                  at,
+                });
               },
             )
             .on('system', {}, (payload: { message: string }) => {
@@ -78,7 +84,7 @@ async function runSubscribers(): Promise<void> {
 }
 
 // ---------------------------------------------------------------- parent: stand-in and commits
-interface Result {
+export interface Result {
   scenario: string;
   sent: number;
   delivered: number;
@@ -96,7 +102,7 @@ const percentile = (sorted: number[], p: number) =>
 
 const megabytes = (bytes: number) => Math.round(bytes / 1024 / 1024);
 
-class SubscriberProcess {
+export class SubscriberProcess {
   private readonly child: ChildProcess;
   private listeners: ((message: FromChild) => void)[] = [];
 
@@ -127,7 +133,7 @@ class SubscriberProcess {
   }
 }
 
-async function scenario(
+export async function scenario(
   name: string,
   options: {
     fixtures: Fixtures;
@@ -139,6 +145,11 @@ async function scenario(
     changes: number;
     /** 0: closed loop (each change waits for its delivery); otherwise changes per second. */
     rate: number;
+    /**
+     * Unassigned conversations of the agents' account, one per change: change i assigns the i-th
+     * to its agent and the trigger writes the notification. Without them each change inserts it.
+     */
+    assignments?: string[];
   },
 ): Promise<Result> {
   const { fixtures, target, subscribers, agents, accountId, changes, rate } = options;
@@ -159,25 +170,33 @@ async function scenario(
   let waiting: { title: string; resolve: () => void } | undefined;
   const off = subscribers.on((message) => {
     if (message.kind !== 'change') return;
-    const commit = committedAt.get(message.title);
+    const key = options.assignments ? message.conversationId : message.title;
+    if (key === null) return;
+    const commit = committedAt.get(key);
     if (!commit) return;
     if (commit.userId !== message.userId) wrongOwner++;
-    if (!deliveredAt.has(message.title)) deliveredAt.set(message.title, message.at);
-    if (waiting?.title === message.title) waiting.resolve();
+    if (!deliveredAt.has(key)) deliveredAt.set(key, message.at);
+    if (waiting?.title === key) waiting.resolve();
   });
 
   const connection = await fixtures.db.connect();
   const startedAt = now();
   for (let i = 0; i < changes; i++) {
     const agent = agents[i % agents.length]!;
-    const title = `${name} #${i}`;
-    const delivered = new Promise<void>((resolve) => (waiting = { title, resolve }));
-    await connection.query('insert into public.notifications (account_id, user_id, title) values ($1, $2, $3)', [
-      accountId,
-      agent.id,
-      title,
-    ]);
-    committedAt.set(title, { at: now(), userId: agent.id });
+    const conversationId = options.assignments?.[i];
+    // What the delivery is recognised by: the conversation, or the title of the inserted row.
+    const key = conversationId ?? `${name} #${i}`;
+    const delivered = new Promise<void>((resolve) => (waiting = { title: key, resolve }));
+    if (conversationId) {
+      await connection.query('update public.conversations set assigned_agent_id = $1 where id = $2', [agent.id, conversationId]);
+    } else {
+      await connection.query('insert into public.notifications (account_id, user_id, title) values ($1, $2, $3)', [
+        accountId,
+        agent.id,
+        key,
+      ]);
+    }
+    committedAt.set(key, { at: now(), userId: agent.id });
     if (rate === 0) {
       await Promise.race([delivered, new Promise((resolve) => setTimeout(resolve, 5000))]);
     } else {
@@ -248,4 +267,4 @@ async function main(): Promise<void> {
 }
 
 if (process.argv.includes('--subscribers')) await runSubscribers();
-else await main();
+else if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

@@ -69,6 +69,15 @@ export const panelStyles = css`
     flex: 1;
     min-height: 0;
   }
+  /*
+   * A long list opens fast: rows out of view skip style and layout until scrolled near. The last
+   * rows (a page and the sentinel) are always laid out, so the sentinel sits where it truly is and
+   * a scroll to the end loads exactly one more page.
+   */
+  [part='list'] > li:nth-last-child(n + 32) {
+    content-visibility: auto;
+    contain-intrinsic-size: auto 5rem;
+  }
   [part~='item'] {
     display: grid;
     grid-template-columns: 0.5rem 1fr;
