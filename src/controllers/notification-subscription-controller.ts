@@ -26,6 +26,8 @@ export class NotificationSubscriptionController implements ReactiveController {
   #subscription: LiveSubscription | null = null;
   #connected = false;
   #expiryTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The access token of a session that expired: while the host still passes it, stay signed out. */
+  #expiredToken: string | null = null;
 
   constructor(
     private readonly host: ReactiveControllerHost,
@@ -102,6 +104,8 @@ export class NotificationSubscriptionController implements ReactiveController {
     const client = supabase as SupabaseClient;
     const userId = session?.user?.id ?? null;
     const accessToken = session?.access_token ?? null;
+    // Subscribing again with it would expire at once, over and over: wait for a new session.
+    if (accessToken !== null && accessToken === this.#expiredToken) return;
 
     if (client === this.#client && userId === this.#userId) {
       if (accessToken && accessToken !== this.#accessToken) {
@@ -145,6 +149,7 @@ export class NotificationSubscriptionController implements ReactiveController {
       this.#closeSubscription();
       this.#userId = null;
       this.#accessToken = null;
+      this.#expiredToken = token;
       const store = this.getStore();
       store.reset(null, null);
       store.fail({ code: 'session-expired', message: en.errors['session-expired'] });

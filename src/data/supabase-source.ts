@@ -185,6 +185,13 @@ export class SupabaseNotificationSource implements NotificationQueries {
         }
       },
     );
+    // SUBSCRIBED answers the join, before Realtime streams this channel's changes; "Subscribed to
+    // PostgreSQL" says they are streamed from now on. It also comes alone when the server's
+    // replication is back after a database restart, having lost what was committed meanwhile.
+    // Either way, catch up again: rows committed before it would otherwise never show.
+    channel.on('system', {}, (payload: { extension?: unknown; status?: unknown } | null) => {
+      if (payload?.extension === 'postgres_changes' && payload.status === 'ok') handlers.live();
+    });
     handlers.status('connecting');
     channel.subscribe((status, error) => {
       if (status === 'SUBSCRIBED') {

