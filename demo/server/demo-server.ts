@@ -51,7 +51,11 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
             if (context.path === '/') return context.redirect('/demo/');
             // The root is the repository, to reach src/ and node_modules/; it also holds the
             // demo database's files, which are nobody's business over HTTP.
-            if (!servedPrefixes.some((prefix) => context.path.startsWith(prefix))) return context.throw(404);
+            if (!servedPrefixes.some((prefix) => context.path.startsWith(prefix))) {
+              context.status = 404; // an answer, not an error to log
+              context.body = 'Not found';
+              return;
+            }
             return next();
           },
           api.middleware,

@@ -7,6 +7,7 @@ import type { RealtimeChannel, SupabaseClient } from '@supabase/supabase-js';
 import WebSocket from 'ws';
 import { needsStandIn, startTarget, type Target } from '../support/target.js';
 import { Fixtures, type Agent } from '../support/fixtures.js';
+import { signJwt } from '../../supabase/local/jwt.js';
 
 type Row = Record<string, unknown>;
 
@@ -346,6 +347,17 @@ describe('tokens and connections', () => {
     const refused = await watch(client, [notifications], { live: false });
     await waitFor('CHANNEL_ERROR', () => refused.statuses.some((s) => s.startsWith('CHANNEL_ERROR')));
     assert.match(refused.statuses.find((s) => s.startsWith('CHANNEL_ERROR'))!, /Token has expired (29|30|31) seconds ago/);
+    await client.removeAllChannels();
+  });
+
+  test('a token whose role is not an API role (postgres) cannot join, so no check runs as a superuser', { skip: needsStandIn }, async () => {
+    const ann = await fixtures.agent(accountId, 'Ann Superuser');
+    const now = Math.floor(Date.now() / 1000);
+    const superuser = signJwt({ sub: ann.id, role: 'postgres', exp: now + 600 }, target.jwtSecret);
+    const client = await clientFor(ann, () => superuser);
+    const refused = await watch(client, [notifications], { live: false });
+    await waitFor('CHANNEL_ERROR', () => refused.statuses.some((s) => s.startsWith('CHANNEL_ERROR')));
+    assert.match(refused.statuses.find((s) => s.startsWith('CHANNEL_ERROR'))!, /not an API role/);
     await client.removeAllChannels();
   });
 

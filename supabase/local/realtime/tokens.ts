@@ -38,8 +38,15 @@ export function checkToken(token: string, secret: string, now = Date.now() / 100
   if (typeof claims.role !== 'string' || !claims.role || typeof claims.exp !== 'number' || !Number.isInteger(claims.exp)) {
     return { ok: false, code: 'InvalidJWTToken', message: 'Fields `role` and `exp` are required in JWT' };
   }
+  // The checks run on a superuser connection that switches to this role: only the API roles (those
+  // PostgREST's authenticator may become) are accepted, so no token can make a check run as postgres.
+  if (!API_ROLES.has(claims.role)) {
+    return { ok: false, code: 'InvalidJWTToken', message: `The role "${claims.role}" is not an API role` };
+  }
   return { ok: true, claims: claims as RealtimeClaims };
 }
+
+const API_ROLES = new Set(['anon', 'authenticated', 'service_role']);
 
 /** Publishable/secret keys (`sb_...`) are not JWTs: Realtime falls back to the connection's key. */
 export const isOpaqueKey = (token: string) => token.startsWith('sb_');
