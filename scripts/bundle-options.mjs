@@ -6,9 +6,9 @@ const version = JSON.parse(readFileSync(new URL('../package.json', import.meta.u
 
 /** One attribution for everything bundled; the per-file @license comments are dropped. */
 export function cdnBanner(withSupabase) {
-  const bundled = ['lit, @lit/reactive-element, lit-html, lit-element, @lit/context: BSD-3-Clause, Google LLC', '@github/relative-time-element: MIT, GitHub Inc.'];
-  if (withSupabase) bundled.push('@supabase/supabase-js and its @supabase/* packages: MIT, Supabase');
-  return `/*! wacrm-notifications ${version} | MIT | bundles ${bundled.join('; ')} */`;
+  const bundled = ['lit, @lit/context (BSD-3-Clause, Google LLC)', '@github/relative-time-element (MIT, GitHub)'];
+  if (withSupabase) bundled.push('@supabase/* (MIT, Supabase)');
+  return `/*! wacrm-notifications ${version} MIT; includes ${bundled.join(', ')} */`;
 }
 
 export const terserOptions = {

@@ -133,7 +133,11 @@ export class NotificationSubscriptionController implements ReactiveController {
       change: (change) => store.apply(change),
       live: () => void store.sync(),
       status: (status) => store.setRealtimeStatus(status),
-      problem: (error) => store.fail(error),
+      problem: (error) => {
+        store.fail(error);
+        // A change we could not read may be a row we now lack: catch up (retried until it works).
+        if (error.code === 'malformed-event') void store.sync();
+      },
     });
   }
 

@@ -93,6 +93,9 @@ export class NotificationStore extends EventTarget {
   #queued: NotificationChange[] | null = null;
   #syncing: Promise<void> | null = null;
   #recountTimer: ReturnType<typeof setTimeout> | undefined;
+  #retryTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Failed loads in a row: the next retry waits longer (1, 2, 5, 10, 30 s). */
+  #failures = 0;
   #recountRequest = 0;
   /** Optimistic read times, so a failed write rolls back only what it set. */
   readonly #placeholders = new Map<string, string>();
@@ -117,6 +120,8 @@ export class NotificationStore extends EventTarget {
     this.#syncing = null;
     this.#placeholders.clear();
     clearTimeout(this.#recountTimer);
+    clearTimeout(this.#retryTimer);
+    this.#failures = 0;
     this.#commit(userId ? { ...signedOut, userId, status: 'loading', realtime: 'connecting' } : signedOut);
   }
 
@@ -265,13 +270,18 @@ export class NotificationStore extends EventTarget {
     try {
       let items: WacrmNotification[];
       let hasMore: boolean;
-      if (first || this.#state.items.length === 0) {
-        const page = await queries.fetchPage(this.pageSize + 1);
-        hasMore = page.length > this.pageSize;
-        items = page.slice(0, this.pageSize);
+      if (first || !this.#state.hasMore) {
+        // Nothing held yet, or the whole list: read it from the top. A row we never received can
+        // be older than the oldest we hold (its event was skipped, or its transaction began
+        // before others and committed after them), so the held rows are no bound here.
+        const size = first ? this.pageSize : Math.max(this.pageSize, this.#state.items.length);
+        const page = await queries.fetchPage(size + 1);
+        hasMore = page.length > size;
+        items = page.slice(0, size);
       } else {
+        // Rows older than the window are counted, not listed: paging reaches them.
         items = await queries.fetchWindow(cursorOf(this.#state.items[this.#state.items.length - 1]!));
-        hasMore = this.#state.hasMore;
+        hasMore = true;
       }
       const beyond = hasMore ? await queries.countUnread(cursorOf(items[items.length - 1]!)) : 0;
       if (generation !== this.#generation) return;
@@ -279,6 +289,8 @@ export class NotificationStore extends EventTarget {
       this.#placeholders.clear();
       const queued = this.#queued;
       this.#queued = null;
+      this.#failures = 0;
+      clearTimeout(this.#retryTimer);
       this.#commit({ ...this.#state, status: 'ready', items: this.#merge([], items), hasMore, error: null });
       if (!first) {
         for (const item of this.#state.items) {
@@ -298,7 +310,22 @@ export class NotificationStore extends EventTarget {
       this.#commit({ ...this.#state, status: first ? 'error' : this.#state.status, error: problem });
       this.dispatchEvent(new StoreErrorEvent(problem));
       if (!first) for (const change of queued) this.apply(change);
+      this.#scheduleRetry(problem);
     }
+  }
+
+  /**
+   * Tries a failed load again by itself, backing off, so that a gap is filled even when no
+   * reconnect, visibility or online event comes to prompt it. Problems a retry cannot fix wait for
+   * the integrator (or the retry button).
+   */
+  #scheduleRetry(problem: NotificationError): void {
+    if (problem.code === 'migration-missing' || problem.code === 'no-client' || problem.code === 'invalid-client') return;
+    const delays = [1000, 2000, 5000, 10000, 30000];
+    const delay = delays[Math.min(this.#failures, delays.length - 1)]!;
+    this.#failures++;
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = setTimeout(() => void this.sync(), delay);
   }
 
   #applyDelete(id: string, previousReadAt: string | null | undefined): void {

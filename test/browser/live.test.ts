@@ -218,4 +218,49 @@ describe('live through the local stand-in', () => {
       await sql('alter table public.notifications_parked_by_test rename to notifications');
     }
   });
+
+  it('a permission error says so in the panel and fires wacrm-error', async () => {
+    const { agents } = await team(['Rita Moreno']);
+    await sql('revoke select on public.notifications from authenticated');
+    try {
+      const { client, session } = await signIn(agents[0]!);
+      const bell = await fixture<WacrmNotificationBell>(html`<wacrm-notification-bell></wacrm-notification-bell>`);
+      const errors: string[] = [];
+      bell.addEventListener('wacrm-error', (event) => errors.push(event.error.code));
+      bell.supabase = client;
+      bell.session = session;
+      await eventually(() => errors.includes('permission-denied'), 'wacrm-error permission-denied');
+      await bell.show();
+      const panel = panelOf(bell);
+      await eventually(() => !!panel.shadowRoot!.querySelector('[part="error"]'), 'error shown');
+      expect(panel.shadowRoot!.querySelector('[part="error"]')!.textContent).to.contain('refused access');
+      expect(badgeText(bell)).to.equal('');
+    } finally {
+      await sql('grant select on public.notifications to authenticated');
+    }
+  });
+
+  it('a realtime payload that is not a notification row is skipped with a wacrm-error, and the rest still arrives', async () => {
+    const { accountId, agents, contactId } = await team(['Sam Tran', 'Tess Young']);
+    const [sam, tess] = agents as [Agent, Agent];
+    const { bell } = await bellFor(sam);
+    const errors: string[] = [];
+    bell.addEventListener('wacrm-error', (event) => errors.push(event.error.code));
+    // Realtime drops columns the subscriber may not select: without title the row is not a notification.
+    await sql('revoke select on public.notifications from authenticated');
+    await sql('grant select (id, account_id, user_id, type, conversation_id, contact_id, actor_user_id, body, read_at, created_at) on public.notifications to authenticated');
+    try {
+      await assign(await conversation(accountId, contactId), sam, tess);
+      await eventually(() => errors.includes('malformed-event'), 'wacrm-error malformed-event');
+      expect(bell.activeStore.state.items).to.deep.equal([]);
+    } finally {
+      await sql('grant select on public.notifications to authenticated');
+    }
+    await assign(await conversation(accountId, contactId), sam, tess);
+    // The unreadable event made the widget catch up (retrying while the database refused): the
+    // row it skipped is there too, read from the database.
+    await eventually(() => bell.activeStore.state.items.length === 2, 'both rows, the skipped one caught up', 15000);
+    expect(bell.activeStore.state.items.every((item) => item.title === 'New conversation assigned')).to.equal(true);
+    await expectEqualsDatabase(bell, sam);
+  });
 });

@@ -13,8 +13,11 @@ const read = (path: string) => readFileSync(new URL(path, root), 'utf8');
 const slim = read('dist/cdn/wacrm-notifications.js');
 const all = read('dist/cdn/wacrm-notifications.all.js');
 
-/** The budget for the CDN file without supabase-js: 25 KB gzip, counted as 25,000 bytes. */
-const BUDGET_GZIP_BYTES = 25_000;
+/**
+ * The budget for the CDN file without supabase-js: 25 KB gzip, counted as bundle-size tools count
+ * it (size-limit, bundlesize: 1 KB = 1,024 bytes), so 25,600 bytes.
+ */
+const BUDGET_GZIP_BYTES = 25 * 1024;
 
 /** Names that exist only in supabase-js's packages (auth, PostgREST, Realtime, storage clients). */
 const SUPABASE_CODE = ['GoTrueClient', 'PostgrestQueryBuilder', 'RealtimeClient', 'StorageClient', 'supabase-js-web'];

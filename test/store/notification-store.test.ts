@@ -268,3 +268,36 @@ test('a failed first load is an error state with the source’s message; a retry
   assert.equal(store.state.status, 'ready');
   assert.equal(store.state.error, null);
 });
+
+test('a failed catch-up is retried by itself until the list and badge equal the database', async () => {
+  const db = new FakeDatabase(ME);
+  db.insert();
+  const store = await loaded(db);
+  const fetchPage = db.fetchPage.bind(db);
+  let failuresLeft = 1;
+  db.fetchPage = async (limit, after) => {
+    if (failuresLeft-- > 0) throw new NotificationSourceError('network', 'Failed to fetch');
+    return fetchPage(limit, after);
+  };
+  const missed = db.insert(); // committed while the socket was down: no event
+  await store.sync();
+  assert.equal(store.state.error?.code, 'network');
+  assert.ok(!store.state.items.some((item) => item.id === missed.id));
+  await delay(1300); // the first retry comes after a second
+  assertEqualsDatabase(store, db);
+  assert.equal(store.state.error, null);
+  store.reset(null, null);
+});
+
+test('a catch-up finds a row older than every row held (a late commit, a skipped event)', async () => {
+  const db = new FakeDatabase(ME);
+  const early = db.clock;
+  db.insert();
+  db.insert();
+  const store = await loaded(db);
+  // Its transaction began before the others and committed after them: an older created_at.
+  const late = db.insert({ created_at: new Date(early - 60_000).toISOString().replace('Z', '000+00:00') });
+  await store.sync();
+  assert.ok(store.state.items.some((item) => item.id === late.id));
+  assertEqualsDatabase(store, db);
+});
