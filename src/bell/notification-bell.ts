@@ -180,9 +180,10 @@ export class WacrmNotificationBell extends LitElement {
     const anchor = this.button.getBoundingClientRect();
     const panel = this.popoverElement.getBoundingClientRect();
     const maxLeft = window.innerWidth - panel.width - VIEWPORT_MARGIN;
-    // Open towards the side with more room: a bell in a left sidebar opens rightwards.
-    const roomOnRight = window.innerWidth - anchor.left;
-    const preferred = roomOnRight >= anchor.right ? anchor.left : anchor.right - panel.width;
+    // Open rightwards from the bell when that fits (a bell in a sidebar), else leftwards from its
+    // right edge (a bell at the end of a header).
+    const fitsRightwards = anchor.left + panel.width <= window.innerWidth - VIEWPORT_MARGIN;
+    const preferred = fitsRightwards ? anchor.left : anchor.right - panel.width;
     const left = Math.max(VIEWPORT_MARGIN, Math.min(preferred, maxLeft));
     const below = anchor.bottom + 4;
     const top =
