@@ -31,7 +31,8 @@ const PARTS = ['bundle', 'db', 'fanout', 'e2e', 'render'] as const;
 type Part = (typeof PARTS)[number];
 
 const GOALS = {
-  cdnGzip: { text: 'under 25 KB gzip', limit: 25_000 },
+  // Counted as test/dist and bundle-size tools count it: 1 KB = 1,024 bytes.
+  cdnGzip: { text: 'under 25 KB gzip (25,600 B)', limit: 25 * 1024 },
   badgeP50: { text: 'p50 under 15 ms', limit: 15 },
   exact: { text: 'none lost, badge = SQL', limit: 1 },
   delivered: { text: 'all delivered', limit: 1, atLeast: true },
