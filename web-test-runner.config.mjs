@@ -2,6 +2,7 @@
 // standInPlugin starts for the run. Run with `npm run test:browser`.
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { chromeLauncher } from '@web/test-runner-chrome';
+import { chromiumArgs, chromiumPath } from './scripts/chromium.mjs';
 import { standInPlugin } from './test/browser/standin-plugin.ts';
 import { cdnMiddleware } from './test/browser/cdn-plugin.ts';
 import { commonjsPlugin } from './test/browser/commonjs-plugin.ts';
@@ -18,7 +19,6 @@ const packageAliases = {
   },
 };
 
-const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 export default {
   files: ['test/browser/**/*.test.ts'],
@@ -29,17 +29,9 @@ export default {
   browsers: [
     chromeLauncher({
       launchOptions: {
-        executablePath: chromium,
+        executablePath: chromiumPath,
         headless: true,
-        args: [
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-dev-shm-usage',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--no-first-run',
-          '--disable-sync',
-        ],
+        args: chromiumArgs,
       },
     }),
   ],

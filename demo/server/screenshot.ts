@@ -7,6 +7,7 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import puppeteer, { type Page } from 'puppeteer-core';
 import { startDemo } from './demo-server.js';
+import { chromiumArgs, chromiumPath } from '../../scripts/chromium.mjs';
 
 const output = fileURLToPath(new URL('../../docs/screenshot.png', import.meta.url));
 
@@ -22,9 +23,9 @@ async function signIn(page: Page, seat: string, name: string) {
 
 const demo = await startDemo({ fresh: true });
 const browser = await puppeteer.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+  executablePath: chromiumPath,
   headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
+  args: chromiumArgs,
 });
 try {
   const page = await browser.newPage();
