@@ -127,9 +127,20 @@ export class SupabaseNotificationSource implements NotificationQueries {
   ) {}
 
   async fetchPage(limit: number, cursor?: Cursor): Promise<WacrmNotification[]> {
-    let query = this.#list().limit(Math.min(limit, MAX_ROWS_PER_REQUEST));
-    if (cursor) query = query.or(after(cursor));
-    return this.#rows(await query, 'Loading notifications');
+    // A catch-up of a long list held in full asks for more than one response may carry.
+    const rows: WacrmNotification[] = [];
+    let from = cursor;
+    while (rows.length < limit) {
+      const size = Math.min(limit - rows.length, MAX_ROWS_PER_REQUEST);
+      let query = this.#list().limit(size);
+      if (from) query = query.or(after(from));
+      const page = this.#rows(await query, 'Loading notifications');
+      rows.push(...page);
+      if (page.length < size) break;
+      const last = page[page.length - 1]!;
+      from = { created_at: last.created_at, id: last.id };
+    }
+    return rows;
   }
 
   async fetchWindow(oldest: Cursor): Promise<WacrmNotification[]> {

@@ -184,6 +184,22 @@ test('order ascending with nulls first, then by a second column', async () => {
   assert.deepEqual(ids(data), [3, 5, 2, 4, 1]);
 });
 
+test('one response carries at most 1,000 rows (max_rows); the count still says how many match', async () => {
+  await fixtures.db.query(`create table if not exists public.rest_many as select g as id from generate_series(1, 1200) g;
+    grant select on public.rest_many to anon;`);
+  try {
+    const { data, count, status } = await anon.from('rest_many').select('id', { count: 'exact' }).order('id');
+    assert.equal(data!.length, 1000);
+    assert.equal(count, 1200);
+    assert.equal(status, 206);
+    const next = await anon.from('rest_many').select('id').order('id').range(1000, 1999);
+    assert.deepEqual(ids(next.data as { id: number }[]).slice(0, 2), [1001, 1002]);
+    assert.equal(next.data!.length, 200);
+  } finally {
+    await fixtures.db.query('drop table if exists public.rest_many');
+  }
+});
+
 test('limit returns the first rows of the order', async () => {
   const { data } = await anon.from('rest_probe').select('id').order('id').limit(2);
   assert.deepEqual(ids(data), [1, 2]);

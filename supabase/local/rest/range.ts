@@ -27,7 +27,13 @@ export function rangeStatus(offset: number, pageSize: number, total: number | nu
   return { status: 1 + upper - offset < total ? 206 : 200, contentRange: header };
 }
 
-/** Combines limit/offset with a Range header: the rows both allow. */
+/**
+ * The most rows one response carries, as `max_rows` in supabase/config.toml and a Supabase
+ * project's default (PostgREST's db-max-rows): clients that want more must page.
+ */
+export const MAX_ROWS = 1000;
+
+/** Combines limit/offset with a Range header and MAX_ROWS: the rows all of them allow. */
 export function restrictRange(
   offset: number | undefined,
   limit: number | undefined,
@@ -39,5 +45,6 @@ export function restrictRange(
     lower = Math.max(lower, header.from);
     upper = Math.min(upper, header.to ?? Infinity);
   }
-  return upper === Infinity ? { offset: lower } : { offset: lower, limit: Math.max(0, upper - lower + 1) };
+  upper = Math.min(upper, lower + MAX_ROWS - 1);
+  return { offset: lower, limit: Math.max(0, upper - lower + 1) };
 }
