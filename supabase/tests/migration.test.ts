@@ -1,23 +1,17 @@
 // The migrations as files a Wacrm operator runs: 027 re-runs without error or change, applies to a
 // database that already holds conversations without touching them, and 000 leaves an existing
 // Wacrm schema as it was.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
 import { join } from 'node:path';
 import { migrationsDir, platformFile, runSqlFile } from '../local/migrate.js';
-import { startTestDatabase, type TestDatabase } from './support.js';
+import { useTestDatabase } from './support.js';
 
 const core = join(migrationsDir, '000_wacrm_core.sql');
 const notifications = join(migrationsDir, '027_notifications.sql');
 
-let db: TestDatabase;
-before(async () => {
-  db = await startTestDatabase();
-});
-after(async () => {
-  await db?.stop();
-});
+const db = useTestDatabase();
 
 /** Everything a migration can change about the public schema, in a comparable form. */
 async function catalogState(client: pg.ClientBase) {

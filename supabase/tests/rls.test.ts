@@ -1,17 +1,11 @@
 // Row-level security and column privileges on notifications, acting as each API role exactly as
 // PostgREST would. These are the promises the widget relies on: Postgres, not our code, enforces them.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type pg from 'pg';
-import { startTestDatabase, rolledBack, tryAs, World, type TestDatabase } from './support.js';
+import { useTestDatabase, rolledBack, tryAs, World } from './support.js';
 
-let db: TestDatabase;
-before(async () => {
-  db = await startTestDatabase();
-});
-after(async () => {
-  await db?.stop();
-});
+const db = useTestDatabase();
 
 interface Team {
   client: pg.PoolClient;

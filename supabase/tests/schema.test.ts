@@ -1,16 +1,10 @@
 // The notifications table as 027 defines it: columns, defaults, keys, CHECK, indexes, replica
 // identity, publication and function privileges, read from the catalog and proven by behaviour.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestDatabase, rolledBack, tryAs, World, type TestDatabase } from './support.js';
+import { useTestDatabase, rolledBack, tryAs, World } from './support.js';
 
-let db: TestDatabase;
-before(async () => {
-  db = await startTestDatabase();
-});
-after(async () => {
-  await db?.stop();
-});
+const db = useTestDatabase();
 
 test('the table has Wacrm’s columns, types, nullability and defaults', async () => {
   const { rows } = await db.pool.query(

@@ -1,6 +1,7 @@
 // Helpers for the SQL behaviour suite: a fresh Supabase-shaped database per test file, and
 // transactions that act as PostgREST does for each API role (`set local role` plus the JWT claims
 // in request.jwt.claims), rolled back after each test so tests never see each other's rows.
+import { after, before } from 'node:test';
 import pg from 'pg';
 import { randomUUID } from 'node:crypto';
 import { startLocalDatabase, type LocalDatabase } from '../local/database.js';
@@ -16,6 +17,30 @@ export interface TestDatabase {
   database: LocalDatabase;
   pool: pg.Pool;
   stop(): Promise<void>;
+}
+
+/** A fresh database for the calling test file: started before its tests, stopped after them. */
+export function useTestDatabase(): TestDatabase {
+  let current: TestDatabase | undefined;
+  before(async () => {
+    current = await startTestDatabase();
+  });
+  after(async () => {
+    await current?.stop();
+  });
+  const started = () => {
+    if (!current) throw new Error('the test database starts in before(); use it inside tests');
+    return current;
+  };
+  return {
+    get database() {
+      return started().database;
+    },
+    get pool() {
+      return started().pool;
+    },
+    stop: () => started().stop(),
+  };
 }
 
 export async function startTestDatabase(): Promise<TestDatabase> {

@@ -1,17 +1,11 @@
 // notify_conversation_assigned: who is notified of an assignment, with which words, and that a
 // failed notification never blocks the assignment. Assignments run as PostgREST would run them.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type pg from 'pg';
-import { startTestDatabase, rolledBack, tryAs, World, type Actor, type TestDatabase } from './support.js';
+import { useTestDatabase, rolledBack, tryAs, World, type Actor } from './support.js';
 
-let db: TestDatabase;
-before(async () => {
-  db = await startTestDatabase();
-});
-after(async () => {
-  await db?.stop();
-});
+const db = useTestDatabase();
 
 interface Team {
   client: pg.PoolClient;

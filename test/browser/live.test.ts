@@ -197,23 +197,27 @@ describe('live through the local stand-in', () => {
     await expectEqualsDatabase(bell, olga);
   });
 
+  /** Signs in, mounts a bell and opens it once it reported `code`; returns the panel's error text. */
+  async function errorShownFor(agent: Agent, code: string): Promise<{ bell: WacrmNotificationBell; text: string }> {
+    const { client, session } = await signIn(agent);
+    const bell = await fixture<WacrmNotificationBell>(html`<wacrm-notification-bell></wacrm-notification-bell>`);
+    const errors: string[] = [];
+    bell.addEventListener('wacrm-error', (event) => errors.push(event.error.code));
+    bell.supabase = client;
+    bell.session = session;
+    await eventually(() => errors.includes(code), `wacrm-error ${code}`);
+    await bell.show();
+    const panel = panelOf(bell);
+    await eventually(() => !!panel.shadowRoot!.querySelector('[part="error"]'), 'error shown');
+    return { bell, text: panel.shadowRoot!.querySelector('[part="error"]')!.textContent ?? '' };
+  }
+
   it('without the migration the panel says what to apply, and a wacrm-error tells the host', async () => {
     const { agents } = await team(['Quinn Fox']);
     await sql('alter table public.notifications rename to notifications_parked_by_test');
     try {
-      const { client, session } = await signIn(agents[0]!);
-      const bell = await fixture<WacrmNotificationBell>(html`<wacrm-notification-bell></wacrm-notification-bell>`);
-      const errors: string[] = [];
-      bell.addEventListener('wacrm-error', (event) => errors.push(event.error.code));
-      bell.supabase = client;
-      bell.session = session;
-      await eventually(() => errors.includes('migration-missing'), 'wacrm-error migration-missing');
-      await bell.show();
-      const panel = panelOf(bell);
-      await eventually(() => !!panel.shadowRoot!.querySelector('[part="error"]'), 'error shown');
-      expect(panel.shadowRoot!.querySelector('[part="error"]')!.textContent).to.contain(
-        'apply supabase/migrations/027_notifications.sql',
-      );
+      const { text } = await errorShownFor(agents[0]!, 'migration-missing');
+      expect(text).to.contain('apply supabase/migrations/027_notifications.sql');
     } finally {
       await sql('alter table public.notifications_parked_by_test rename to notifications');
     }
@@ -223,17 +227,8 @@ describe('live through the local stand-in', () => {
     const { agents } = await team(['Rita Moreno']);
     await sql('revoke select on public.notifications from authenticated');
     try {
-      const { client, session } = await signIn(agents[0]!);
-      const bell = await fixture<WacrmNotificationBell>(html`<wacrm-notification-bell></wacrm-notification-bell>`);
-      const errors: string[] = [];
-      bell.addEventListener('wacrm-error', (event) => errors.push(event.error.code));
-      bell.supabase = client;
-      bell.session = session;
-      await eventually(() => errors.includes('permission-denied'), 'wacrm-error permission-denied');
-      await bell.show();
-      const panel = panelOf(bell);
-      await eventually(() => !!panel.shadowRoot!.querySelector('[part="error"]'), 'error shown');
-      expect(panel.shadowRoot!.querySelector('[part="error"]')!.textContent).to.contain('refused access');
+      const { bell, text } = await errorShownFor(agents[0]!, 'permission-denied');
+      expect(text).to.contain('refused access');
       expect(badgeText(bell)).to.equal('');
     } finally {
       await sql('grant select on public.notifications to authenticated');
