@@ -143,7 +143,8 @@ export class WacrmNotificationBell extends LitElement {
     // The bell never takes its store from context, so it reports the store it shows, its own or a
     // `.store` given to it; the panel inside consumes it and stays quiet.
     this.#bridge.observe(store, true);
-    if (changed.has('open') && changed.get('open') !== undefined) {
+    // No event for the initial closed state; an initially open bell announces its opening too.
+    if (changed.has('open') && (changed.get('open') !== undefined || this.open)) {
       this.dispatchEvent(new PanelToggleEvent(this.open ? 'wacrm-show' : 'wacrm-hide'));
     }
   }

@@ -99,6 +99,22 @@ describe('<wacrm-notification-bell>', () => {
       expect(seen).to.deep.equal(['wacrm-show', 'wacrm-after-show', 'wacrm-hide', 'wacrm-after-hide']);
     });
 
+    it('a bell open in its markup fires show then after-show, and nothing for an initially closed one', async () => {
+      const seen: string[] = [];
+      const record = (event: Event) => seen.push(`${(event.target as Element).id} ${event.type}`);
+      for (const type of ['wacrm-show', 'wacrm-after-show', 'wacrm-hide', 'wacrm-after-hide']) document.addEventListener(type, record);
+      try {
+        const container = await fixture<HTMLDivElement>(html`<div>
+          <wacrm-notification-bell id="opened" open></wacrm-notification-bell>
+          <wacrm-notification-bell id="closed"></wacrm-notification-bell>
+        </div>`);
+        await Promise.all([...container.querySelectorAll('wacrm-notification-bell')].map((bell) => bell.updateComplete));
+        expect(seen).to.deep.equal(['opened wacrm-show', 'opened wacrm-after-show']);
+      } finally {
+        for (const type of ['wacrm-show', 'wacrm-after-show', 'wacrm-hide', 'wacrm-after-hide']) document.removeEventListener(type, record);
+      }
+    });
+
     it('moves focus into the panel on open', async () => {
       const { el } = await bellWith(2);
       await el.show();
