@@ -108,17 +108,7 @@ export async function benchEndToEnd(options: EndToEndOptions): Promise<EndToEndF
     const agent: Agent = await fixtures.agent(accountId, 'Bench Agent');
     const total = 2 * (warmUp + count);
     // One conversation per assignment, each assigned once: every assignment notifies the agent.
-    const { rows: contacts } = await fixtures.db.query<{ id: string }>(
-      `insert into public.contacts (account_id, name, phone)
-       select $1, 'Contact ' || n, '+1 555 ' || lpad(n::text, 7, '0') from generate_series(1, $2) n
-       returning id`,
-      [accountId, total],
-    );
-    const { rows: conversations } = await fixtures.db.query<{ id: string }>(
-      `insert into public.conversations (account_id, contact_id) select $1, unnest($2::uuid[]) returning id`,
-      [accountId, contacts.map((contact) => contact.id)],
-    );
-    const conversationIds = conversations.map((conversation) => conversation.id);
+    const conversationIds = await fixtures.conversations(accountId, total);
 
     // Arrivals: each waiter takes the first report of its kind that satisfies it.
     const arrivals: Arrival[] = [];

@@ -96,16 +96,7 @@ async function runChild(settings: { clients?: number; rate?: number }): Promise<
       const batch = Array.from({ length: Math.min(4, clients - start) }, (_, offset) => fixtures.agent(accountId, `Agent ${start + offset}`));
       agents.push(...(await Promise.all(batch)));
     }
-    const { rows: contacts } = await fixtures.db.query<{ id: string }>(
-      `insert into public.contacts (account_id, name, phone)
-       select $1, 'Contact ' || n, '+1 555 ' || lpad(n::text, 7, '0') from generate_series(1, $2) n
-       returning id`,
-      [accountId, clients],
-    );
-    const { rows: conversations } = await fixtures.db.query<{ id: string }>(
-      'insert into public.conversations (account_id, contact_id) select $1, unnest($2::uuid[]) returning id',
-      [accountId, contacts.map((contact) => contact.id)],
-    );
+    const conversationIds = await fixtures.conversations(accountId, clients);
     const idleRss = process.memoryUsage().rss;
     send({ kind: 'log', line: `${clients} clients subscribing; ${clients} assignments at ${rate}/s` });
     const result = await scenario(`${clients} subscribers, 1 assignment each`, {
@@ -117,7 +108,7 @@ async function runChild(settings: { clients?: number; rate?: number }): Promise<
       filtered: true,
       changes: clients,
       rate,
-      assignments: conversations.map((conversation) => conversation.id),
+      assignments: conversationIds,
     });
     clearInterval(sampler);
     send({

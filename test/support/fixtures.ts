@@ -90,6 +90,19 @@ export class Fixtures {
     return rows[0]!.id;
   }
 
+  /** `count` unassigned conversations, each with a contact of its own, made in two statements. */
+  async conversations(accountId: string, count: number): Promise<string[]> {
+    const { rows } = await this.db.query<{ id: string }>(
+      `with contacts as (
+         insert into public.contacts (account_id, name, phone)
+         select $1, 'Contact ' || n, '+1 555 ' || lpad(n::text, 7, '0') from generate_series(1, $2) n
+         returning id)
+       insert into public.conversations (account_id, contact_id) select $1, id from contacts returning id`,
+      [accountId, count],
+    );
+    return rows.map((row) => row.id);
+  }
+
   /** Assigns as an automation would (no auth.uid()): the trigger writes the notification. */
   async assign(conversationId: string, agentId: string | null): Promise<void> {
     await this.db.query('update public.conversations set assigned_agent_id = $2 where id = $1', [conversationId, agentId]);
