@@ -1,11 +1,11 @@
 // The two CDN files, bundled from tsc's output in dist/ (decorators already compiled there, so no
-// TypeScript plugin is needed): one minified ES module each, registering both elements on load.
+// TypeScript plugin is needed): one ES module each, minified by esbuild (see esbuildMinify in
+// scripts/bundle-options.mjs for why not terser), registering both elements on load.
 //   dist/cdn/wacrm-notifications.js      lit, @lit/context, relative-time-element; supabase-js is the host's
 //   dist/cdn/wacrm-notifications.all.js  the same plus supabase-js and the attribute drop-in
 // Run by `npm run build` after `tsc -p tsconfig.build.json`.
 import { nodeResolve } from '@rollup/plugin-node-resolve';
-import terser from '@rollup/plugin-terser';
-import { cdnBanner, minifyCss, noSupabase, onwarn, terserOptions } from './scripts/bundle-options.mjs';
+import { cdnBanner, esbuildMinify, minifyCss, noSupabase, onwarn } from './scripts/bundle-options.mjs';
 
 const resolve = () => nodeResolve({ browser: true, exportConditions: ['browser', 'module', 'import', 'default'] });
 
@@ -15,12 +15,12 @@ export default [
     onwarn,
     // A build error, not a silent bundle of supabase-js, if anything on this path imports it at run time.
     plugins: [noSupabase(), minifyCss(), resolve()],
-    output: { file: 'dist/cdn/wacrm-notifications.js', format: 'es', banner: cdnBanner(false), plugins: [terser(terserOptions)] },
+    output: { file: 'dist/cdn/wacrm-notifications.js', format: 'es', plugins: [esbuildMinify(cdnBanner(false))] },
   },
   {
     input: 'dist/drop-in/define.js',
     onwarn,
     plugins: [minifyCss(), resolve()],
-    output: { file: 'dist/cdn/wacrm-notifications.all.js', format: 'es', banner: cdnBanner(true), plugins: [terser(terserOptions)] },
+    output: { file: 'dist/cdn/wacrm-notifications.all.js', format: 'es', plugins: [esbuildMinify(cdnBanner(true))] },
   },
 ];

@@ -5,11 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { rollup } from 'rollup';
-import terserImport from '@rollup/plugin-terser';
-import { minifyCss, onwarn, terserOptions } from './bundle-options.mjs';
-
-// The plugin's types are CommonJS-shaped under NodeNext; imported as ESM, the default is the plugin.
-const terser = terserImport as unknown as typeof terserImport.default;
+import { esbuildMinify, minifyCss, onwarn } from './bundle-options.mjs';
 
 export interface Size {
   name: string;
@@ -37,7 +33,7 @@ export async function ourCodeAlone(): Promise<string> {
     plugins: [minifyCss()],
     onwarn,
   });
-  const { output } = await bundle.generate({ format: 'es', plugins: [terser(terserOptions)] });
+  const { output } = await bundle.generate({ format: 'es', plugins: [esbuildMinify()] });
   await bundle.close();
   return output[0].code;
 }
