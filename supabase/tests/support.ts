@@ -4,7 +4,9 @@
 import { after, before } from 'node:test';
 import pg from 'pg';
 import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { startLocalDatabase, type LocalDatabase } from '../local/database.js';
+import { platformFile, runSqlFile } from '../local/migrate.js';
 
 export type Actor =
   | { role: 'anon' }
@@ -54,6 +56,108 @@ export async function startTestDatabase(): Promise<TestDatabase> {
       await database.stop();
     },
   };
+}
+
+/**
+ * A second database on the test file's server, with Supabase's own objects (platform.sql) and
+ * nothing else, for a schema of the test's own; dropped afterwards.
+ */
+export async function withScratchDatabase(
+  db: TestDatabase,
+  name: string,
+  work: (client: pg.Client) => Promise<void>,
+): Promise<void> {
+  await db.pool.query(`drop database if exists ${name} with (force)`);
+  await db.pool.query(`create database ${name}`);
+  const url = new URL(db.database.databaseUrl);
+  url.pathname = `/${name}`;
+  const client = new pg.Client({ connectionString: url.toString() });
+  await client.connect();
+  try {
+    await runSqlFile(client, platformFile);
+    await work(client);
+  } finally {
+    await client.end();
+    await db.pool.query(`drop database if exists ${name} with (force)`);
+  }
+}
+
+/**
+ * Runs a SQL file in one transaction, as runSqlFile does, and tells whether it wrote anything at
+ * all: Postgres gives a transaction an id at its first write of any kind (a catalog row for a new
+ * or altered object, a grant, a table row), so a transaction without one changed nothing.
+ */
+export async function runSqlFileWatchingWrites(client: pg.ClientBase, path: string): Promise<{ wrote: boolean }> {
+  const sql = await readFile(path, 'utf8');
+  await client.query('begin');
+  try {
+    await client.query(sql);
+    const { rows } = await client.query('select pg_current_xact_id_if_assigned() is not null as wrote');
+    await client.query('commit');
+    return { wrote: rows[0].wrote };
+  } catch (error) {
+    await client.query('rollback').catch(() => undefined);
+    throw error;
+  }
+}
+
+/**
+ * Everything a migration can change about the public schema, in a comparable form: relations with
+ * their RLS flags, replica identity, owner and ACL; columns; constraints; indexes with their
+ * definitions; policies with command, mode, roles and expressions; triggers; functions with their
+ * definitions and ACLs; types with their enum labels; default privileges; the publication.
+ */
+export async function catalogState(client: pg.ClientBase) {
+  const { rows } = await client.query(`
+    select jsonb_build_object(
+      'schema_acl', (select nspacl::text from pg_namespace where oid = 'public'::regnamespace),
+      'relations', (select jsonb_agg(jsonb_build_object('name', c.relname, 'kind', c.relkind,
+                   'rls', c.relrowsecurity, 'force_rls', c.relforcerowsecurity,
+                   'replica_identity', c.relreplident, 'owner', c.relowner::regrole::text, 'acl', c.relacl::text)
+                   order by c.relname)
+                 from pg_class c where c.relnamespace = 'public'::regnamespace),
+      'columns', (select jsonb_agg(jsonb_build_object('table', a.attrelid::regclass::text, 'name', a.attname,
+                   'type', format_type(a.atttypid, a.atttypmod), 'not_null', a.attnotnull,
+                   'default', pg_get_expr(d.adbin, d.adrelid), 'acl', a.attacl::text)
+                   order by a.attrelid::regclass::text, a.attnum)
+                 from pg_attribute a
+                 join pg_class c on c.oid = a.attrelid
+                 left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
+                 where c.relnamespace = 'public'::regnamespace and c.relkind = 'r' and a.attnum > 0 and not a.attisdropped),
+      'constraints', (select jsonb_agg(jsonb_build_object('table', conrelid::regclass::text, 'name', conname,
+                   'definition', pg_get_constraintdef(oid)) order by conrelid::regclass::text, conname)
+                 from pg_constraint where connamespace = 'public'::regnamespace),
+      'indexes', (select jsonb_agg(jsonb_build_object('definition', pg_get_indexdef(i.indexrelid),
+                   'valid', i.indisvalid) order by c.relname)
+                 from pg_index i join pg_class c on c.oid = i.indexrelid
+                 where c.relnamespace = 'public'::regnamespace),
+      'policies', (select jsonb_agg(jsonb_build_object('table', tablename, 'name', policyname, 'cmd', cmd,
+                   'permissive', permissive, 'roles', roles, 'using', qual, 'check', with_check)
+                   order by tablename, policyname)
+                 from pg_policies where schemaname = 'public'),
+      'triggers', (select jsonb_agg(jsonb_build_object('definition', pg_get_triggerdef(t.oid),
+                   'enabled', t.tgenabled) order by c.relname, t.tgname)
+                 from pg_trigger t join pg_class c on c.oid = t.tgrelid
+                 where c.relnamespace = 'public'::regnamespace and not t.tgisinternal),
+      'functions', (select jsonb_agg(jsonb_build_object('signature', p.oid::regprocedure::text,
+                   'definition', pg_get_functiondef(p.oid), 'owner', p.proowner::regrole::text, 'acl', p.proacl::text)
+                   order by p.oid::regprocedure::text)
+                 from pg_proc p where p.pronamespace = 'public'::regnamespace),
+      'types', (select jsonb_agg(jsonb_build_object('name', t.typname, 'kind', t.typtype,
+                   'labels', (select jsonb_agg(e.enumlabel order by e.enumsortorder) from pg_enum e where e.enumtypid = t.oid),
+                   'owner', t.typowner::regrole::text, 'acl', t.typacl::text) order by t.typname)
+                 from pg_type t
+                 where t.typnamespace = 'public'::regnamespace
+                   -- not the row type of every table, nor the array type of every type
+                   and (t.typrelid = 0 or (select relkind from pg_class where oid = t.typrelid) = 'c')
+                   and not exists (select 1 from pg_type e where e.typarray = t.oid)),
+      'default_privileges', (select jsonb_agg(jsonb_build_object('role', defaclrole::regrole::text,
+                   'kind', defaclobjtype, 'acl', defaclacl::text) order by defaclrole::regrole::text, defaclobjtype)
+                 from pg_default_acl where defaclnamespace in (0, 'public'::regnamespace)),
+      'publication', (select jsonb_agg(schemaname || '.' || tablename order by schemaname, tablename)
+                 from pg_publication_tables where pubname = 'supabase_realtime')
+    ) as state`);
+  return rows[0].state;
 }
 
 /** Runs `work` in a transaction that is always rolled back. */
