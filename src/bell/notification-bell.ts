@@ -1,18 +1,15 @@
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { property, query, state } from 'lit/decorators.js';
-import { ContextProvider } from '@lit/context';
 import type { Session } from '@supabase/supabase-js';
-import { notificationStoreContext } from '../context.js';
-import { INACTIVE, NotificationSubscriptionController } from '../controllers/notification-subscription-controller.js';
+import { LanguageController } from '../controllers/language-controller.js';
+import { PopoverController } from '../controllers/popover-controller.js';
+import { NotificationStoreController } from '../controllers/store-controller.js';
 import { PanelToggleEvent } from '../events.js';
 import type { WacrmNotification } from '../notification.js';
-import { StoreEventBridge } from '../panel/store-event-bridge.js';
-import { NotificationStore } from '../store/notification-store.js';
+import type { NotificationStore } from '../store/notification-store.js';
 import { format, resolveStrings, type StringOverrides } from '../strings.js';
 import { bellStyles } from '../styles/bell-styles.js';
 import { themeStyles } from '../styles/theme.js';
-
-const VIEWPORT_MARGIN = 8;
 
 /**
  * A bell button whose badge shows the signed-in user's unread notifications, live. It opens a
@@ -83,29 +80,30 @@ export class WacrmNotificationBell extends LitElement {
   @query('[part="button"]') private button!: HTMLButtonElement;
   @query('[part="popover"]') private popoverElement!: HTMLElement;
 
-  #ownStore: NotificationStore | undefined;
-  readonly #provider = new ContextProvider(this, { context: notificationStoreContext });
-  readonly #controller = new NotificationSubscriptionController(
+  readonly #stores = new NotificationStoreController(
     this,
-    () => this.#ensureOwnStore(),
-    () => (this.store ? INACTIVE : { supabase: this.supabase, session: this.session }),
+    () => ({ store: this.store, supabase: this.supabase, session: this.session, pageSize: this.pageSize }),
+    { provide: true, onReceive: (notification) => this.#announce(notification) },
   );
-  readonly #bridge = new StoreEventBridge(
-    this,
-    () => this.requestUpdate(),
-    (notification) => this.#announce(notification),
-  );
-  #listenersAttached = false;
-  /** Re-places the popover when its content grows or shrinks (it opens while loading, say). */
-  #resizeObserver: ResizeObserver | undefined;
+  readonly #language = new LanguageController(this);
 
+  constructor() {
+    super();
+    new PopoverController(
+      this,
+      () => (this.hasUpdated ? { anchor: this.button, popover: this.popoverElement } : null),
+      () => (this.open = false),
+    );
+  }
+
+  /** The store the bell shows: `.store`, else its own. */
   get activeStore(): NotificationStore {
-    return this.store ?? this.#ensureOwnStore();
+    return this.#stores.activeStore;
   }
 
   /** The realtime topic of the bell's own subscription, while subscribed. */
   get channelTopic(): string | null {
-    return this.#controller.topic;
+    return this.#stores.channelTopic;
   }
 
   /** Opens the panel; resolves once it is shown (after `wacrm-after-show`). */
@@ -120,29 +118,7 @@ export class WacrmNotificationBell extends LitElement {
     await this.updateComplete;
   }
 
-  override connectedCallback(): void {
-    // Before the controller connects: a missing or wrong client fails the store right away, and
-    // that wacrm-error must reach the page.
-    this.#bridge.observe(this.activeStore, true);
-    super.connectedCallback();
-  }
-
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
-    this.#detachOutsideListeners();
-  }
-
   protected override willUpdate(changed: PropertyValues<this>): void {
-    if (changed.has('pageSize') && this.#ownStore && this.#ownStore.pageSize !== this.pageSize) {
-      this.#ownStore = undefined;
-      this.#controller.hostDisconnected();
-      this.#controller.hostConnected();
-    }
-    const store = this.activeStore;
-    if (this.#provider.value !== store) this.#provider.setValue(store);
-    // The bell never takes its store from context, so it reports the store it shows, its own or a
-    // `.store` given to it; the panel inside consumes it and stays quiet.
-    this.#bridge.observe(store, true);
     // No event for the initial closed state; an initially open bell announces its opening too.
     if (changed.has('open') && (changed.get('open') !== undefined || this.open)) {
       this.dispatchEvent(new PanelToggleEvent(this.open ? 'wacrm-show' : 'wacrm-hide'));
@@ -151,23 +127,12 @@ export class WacrmNotificationBell extends LitElement {
 
   protected override updated(changed: PropertyValues<this>): void {
     if (!changed.has('open')) return;
-    const wasOpen = changed.get('open');
     if (this.open) {
-      this.popoverElement.showPopover?.();
-      this.#place();
-      this.#attachOutsideListeners();
       this.#panelElement()?.focus();
       this.dispatchEvent(new PanelToggleEvent('wacrm-after-show'));
-    } else if (wasOpen) {
-      this.popoverElement.hidePopover?.();
-      this.#detachOutsideListeners();
+    } else if (changed.get('open')) {
       this.dispatchEvent(new PanelToggleEvent('wacrm-after-hide'));
     }
-  }
-
-  #ensureOwnStore(): NotificationStore {
-    this.#ownStore ??= new NotificationStore({ pageSize: this.pageSize });
-    return this.#ownStore;
   }
 
   #panelElement(): HTMLElement | null {
@@ -176,35 +141,12 @@ export class WacrmNotificationBell extends LitElement {
     return slotted ?? this.renderRoot.querySelector('wacrm-notification-panel');
   }
 
-  /** Below the bell (above when there is no room), always inside the viewport. */
-  #place(): void {
-    const anchor = this.button.getBoundingClientRect();
-    const panel = this.popoverElement.getBoundingClientRect();
-    const maxLeft = window.innerWidth - panel.width - VIEWPORT_MARGIN;
-    // Open rightwards from the bell when that fits (a bell in a sidebar), else leftwards from its
-    // right edge (a bell at the end of a header).
-    const fitsRightwards = anchor.left + panel.width <= window.innerWidth - VIEWPORT_MARGIN;
-    const preferred = fitsRightwards ? anchor.left : anchor.right - panel.width;
-    const left = Math.max(VIEWPORT_MARGIN, Math.min(preferred, maxLeft));
-    const below = anchor.bottom + 4;
-    const top =
-      below + panel.height <= window.innerHeight - VIEWPORT_MARGIN
-        ? below
-        : Math.max(VIEWPORT_MARGIN, anchor.top - 4 - panel.height);
-    this.popoverElement.style.left = `${left}px`;
-    this.popoverElement.style.top = `${top}px`;
-  }
-
   #announce(notification: WacrmNotification): void {
-    const strings = resolveStrings(this.#language(), this.strings);
+    const strings = resolveStrings(this.#language.value, this.strings);
     const text = format(strings.announceNew, { title: notification.title });
     // Cleared first, so that the same words arriving twice are announced twice.
     this.announcement = '';
     requestAnimationFrame(() => (this.announcement = text));
-  }
-
-  #language(): string {
-    return this.lang || this.closest<HTMLElement>('[lang]')?.lang || document.documentElement.lang || 'en';
   }
 
   #onKeydown = (event: KeyboardEvent) => {
@@ -215,36 +157,8 @@ export class WacrmNotificationBell extends LitElement {
     }
   };
 
-  #onOutsidePointer = (event: PointerEvent) => {
-    if (!event.composedPath().includes(this)) this.open = false;
-  };
-
-  #onResize = () => {
-    if (this.open) this.#place();
-  };
-
-  #attachOutsideListeners(): void {
-    if (this.#listenersAttached) return;
-    this.#listenersAttached = true;
-    document.addEventListener('pointerdown', this.#onOutsidePointer, true);
-    window.addEventListener('resize', this.#onResize);
-    // The popover is fixed to the viewport; the bell moves when anything around it scrolls.
-    window.addEventListener('scroll', this.#onResize, { capture: true, passive: true });
-    this.#resizeObserver ??= new ResizeObserver(() => this.#onResize());
-    this.#resizeObserver.observe(this.popoverElement);
-  }
-
-  #detachOutsideListeners(): void {
-    if (!this.#listenersAttached) return;
-    this.#listenersAttached = false;
-    document.removeEventListener('pointerdown', this.#onOutsidePointer, true);
-    window.removeEventListener('resize', this.#onResize);
-    window.removeEventListener('scroll', this.#onResize, { capture: true });
-    this.#resizeObserver?.disconnect();
-  }
-
   protected override render() {
-    const strings = resolveStrings(this.#language(), this.strings);
+    const strings = resolveStrings(this.#language.value, this.strings);
     const { unreadCount } = this.activeStore.state;
     const shown = unreadCount > this.maxCount ? `${this.maxCount}+` : String(unreadCount);
     const label = unreadCount > 0 ? format(strings.bellLabelUnread, { count: shown }) : strings.bellLabel;
@@ -270,7 +184,6 @@ export class WacrmNotificationBell extends LitElement {
             exportparts="base, header, heading, filter, filter-option, mark-all, list, item, item--unread, title, body, time, empty, loading, error, signed-out, retry"
             page-size=${this.pageSize}
             href-template=${this.hrefTemplate}
-            lang=${this.#language()}
             .strings=${this.strings}
           ></wacrm-notification-panel>
         </slot>

@@ -6,6 +6,7 @@ import { en } from '../strings.js';
 
 export interface SubscriptionInputs {
   supabase: unknown;
+  /** `undefined` while the host does not know it yet (supabase-js reads it asynchronously). */
   session: Session | null | undefined;
 }
 
@@ -13,19 +14,42 @@ export interface SubscriptionInputs {
 export const INACTIVE = null;
 
 /**
- * Owns one element's realtime subscription and feeds its store: subscribes when connected, removes
- * the channel when disconnected, starts over when the client or the user changes, and only passes
- * a new access token on (setAuth) when just the token changed. Catches up whenever the channel is
- * live again, the tab becomes visible or the browser comes back online.
+ * How long a connected element waits for its client, once the page has loaded, before it reports
+ * `no-client`. Pages set `.supabase` after the element exists — in the next line of a module, in a
+ * later script, after an `await` — and that is not a mistake worth an error.
+ */
+export const NO_CLIENT_GRACE_MS = 1000;
+
+/**
+ * Owns one element's realtime subscription and feeds its store. It reads its inputs (the store,
+ * the client and the session) in every `hostUpdate`, and:
+ * - subscribes once it has a client and a signed-in session; shows signed-out for a `null` session
+ *   and stays idle while the session is still unknown (`undefined`);
+ * - starts over when the client, the user or the store changes, and only passes a new access token
+ *   on (`setAuth`) when just the token changed; shows signed-out when a session expires unrenewed;
+ * - reports a value that is not a Supabase client at once, and a missing client only if none comes
+ *   within NO_CLIENT_GRACE_MS of the page having loaded — once;
+ * - on disconnect closes the channel and suspends the store (no timer, query or socket is left);
+ *   reconnected with the same client and user, it subscribes again and catches up on the list it
+ *   kept, so what arrived meanwhile is received (`wacrm-receive`) like anything live;
+ * - catches up whenever the channel is live again, the tab becomes visible or the browser comes
+ *   back online.
  */
 export class NotificationSubscriptionController implements ReactiveController {
-  #client: SupabaseClient | null = null;
-  #userId: string | null = null;
-  #accessToken: string | null = null;
-  #problem: 'no-client' | 'invalid-client' | null = null;
-  #subscription: LiveSubscription | null = null;
   #connected = false;
+  #store: NotificationStore | null = null;
+  #client: SupabaseClient | null = null;
+  /** The user the store holds; null when signed out; undefined when not known. */
+  #userId: string | null | undefined = undefined;
+  #accessToken: string | null = null;
+  #source: SupabaseNotificationSource | null = null;
+  #subscription: LiveSubscription | null = null;
+  /** Marks the channel opened last; handlers of channels closed since ignore what they still get. */
+  #opened: symbol | null = null;
+  #reported: 'no-client' | 'invalid-client' | null = null;
   #expiryTimer: ReturnType<typeof setTimeout> | undefined;
+  #noClientTimer: ReturnType<typeof setTimeout> | undefined;
+  #waitingForLoad = false;
   /** The access token of a session that expired: while the host still passes it, stay signed out. */
   #expiredToken: string | null = null;
 
@@ -58,11 +82,12 @@ export class NotificationSubscriptionController implements ReactiveController {
     document.removeEventListener('visibilitychange', this.#onVisible);
     window.removeEventListener('online', this.#catchUp);
     clearTimeout(this.#expiryTimer);
+    this.#stopWaitingForClient();
     this.#closeSubscription();
-    this.#client = null;
-    this.#userId = null;
-    this.#accessToken = null;
-    this.#problem = null;
+    // Keep the store's list (and who it belongs to) for a return to the page, but stop its work.
+    this.#store?.suspend();
+    this.#source?.cancelReads();
+    this.#reported = null;
   }
 
   #onVisible = () => {
@@ -70,75 +95,136 @@ export class NotificationSubscriptionController implements ReactiveController {
   };
 
   #catchUp = () => {
-    const store = this.getStore();
-    if (store.state.status === 'ready' || store.state.status === 'error') void store.sync();
+    const store = this.#store;
+    if (this.#subscription && store && (store.state.status === 'ready' || store.state.status === 'error')) void store.sync();
   };
 
   #reconcile(): void {
     if (!this.#connected) return;
     const inputs = this.getInputs();
     if (inputs === INACTIVE) {
-      // The host shows another store (its .store property): keep nothing open, report nothing.
-      this.#closeSubscription();
-      this.#client = null;
-      this.#userId = null;
-      this.#accessToken = null;
-      this.#problem = null;
+      // The host shows another store (`.store`, or its bell's): keep nothing open, report nothing.
+      this.#stopWaitingForClient();
+      this.#forget();
       return;
+    }
+    const store = this.getStore();
+    if (store !== this.#store) {
+      this.#forget();
+      this.#store = store;
     }
     const { supabase, session } = inputs;
-    const store = this.getStore();
+    if (!supabase) return this.#waitForClient();
+    this.#stopWaitingForClient();
+    if (!isSupabaseClient(supabase)) return this.#report('invalid-client');
+    this.#reported = null;
 
-    const problem = !supabase ? 'no-client' : isSupabaseClient(supabase) ? null : 'invalid-client';
-    if (problem) {
-      if (this.#problem === problem) return;
-      this.#closeSubscription();
-      this.#client = null;
-      this.#userId = null;
-      this.#problem = problem;
-      store.reset(null, null);
-      store.fail({ code: problem, message: en.errors[problem] }, { fatal: true });
-      return;
-    }
-    this.#problem = null;
-    const client = supabase as SupabaseClient;
-    const userId = session?.user?.id ?? null;
+    const client = supabase;
     const accessToken = session?.access_token ?? null;
     // Subscribing again with it would expire at once, over and over: wait for a new session.
     if (accessToken !== null && accessToken === this.#expiredToken) return;
+    const userId = session === undefined ? undefined : (session?.user?.id ?? null);
 
     if (client === this.#client && userId === this.#userId) {
-      if (accessToken && accessToken !== this.#accessToken) {
-        // Same user, new token: Realtime re-authorises the live channel; no refetch, no resubscribe.
-        this.#accessToken = accessToken;
-        void client.realtime.setAuth(accessToken);
-        this.#watchExpiry(session);
-      }
-      return;
+      if (this.#subscription) return this.#renewToken(client, session);
+      // Back on the page with the same client and user: reopen the channel over the list kept.
+      if (userId && store.state.userId === userId) return this.#open(client, session!, false);
+      if (userId === undefined || userId === null) return;
     }
 
     this.#closeSubscription();
     this.#client = client;
     this.#userId = userId;
     this.#accessToken = accessToken;
-    if (!userId) {
-      store.reset(null, null);
-      return;
+    if (userId === undefined) return; // the host's supabase-js is still reading the session
+    if (userId === null) return store.reset(null, null);
+    this.#open(client, session!, true);
+  }
+
+  #open(client: SupabaseClient, session: Session, fresh: boolean): void {
+    const store = this.#store!;
+    const userId = session.user.id;
+    if (fresh || !this.#source || this.#source.client !== client || this.#source.userId !== userId) {
+      this.#source?.cancelReads(); // the list it was reading is not shown any more
+      this.#source = new SupabaseNotificationSource(client, userId);
     }
-    const source = new SupabaseNotificationSource(client, userId);
-    store.reset(source, userId);
-    if (accessToken) void client.realtime.setAuth(accessToken);
+    if (fresh) store.reset(this.#source, userId);
+    this.#accessToken = session.access_token ?? null;
+    if (this.#accessToken) void client.realtime.setAuth(this.#accessToken);
     this.#watchExpiry(session);
-    this.#subscription = source.subscribe({
-      change: (change) => store.apply(change),
-      live: () => void store.sync(),
-      status: (status) => store.setRealtimeStatus(status),
+    // A channel being closed still delivers what was in flight: only the current one may feed the store.
+    const opened = Symbol('subscription');
+    this.#opened = opened;
+    const current = () => this.#opened === opened;
+    this.#subscription = this.#source.subscribe({
+      change: (change) => current() && store.apply(change),
+      live: () => current() && void store.sync(),
+      status: (status) => current() && store.setRealtimeStatus(status),
       problem: (error) => {
+        if (!current()) return;
         store.fail(error);
         // A change we could not read may be a row we now lack: catch up (retried until it works).
         if (error.code === 'malformed-event') void store.sync();
       },
     });
+  }
+
+  /** Same user, new token: Realtime re-authorises the live channel; no refetch, no resubscribe. */
+  #renewToken(client: SupabaseClient, session: Session | null | undefined): void {
+    const accessToken = session?.access_token ?? null;
+    if (!accessToken || accessToken === this.#accessToken) return;
+    this.#accessToken = accessToken;
+    void client.realtime.setAuth(accessToken);
+    this.#watchExpiry(session);
+  }
+
+  /** Forgets the client and user, closing their channel: the next inputs start over. */
+  #forget(): void {
+    this.#closeSubscription();
+    clearTimeout(this.#expiryTimer);
+    this.#client = null;
+    this.#userId = undefined;
+    this.#accessToken = null;
+    this.#reported = null;
+  }
+
+  #report(problem: 'no-client' | 'invalid-client'): void {
+    if (this.#reported === problem) return;
+    this.#forget();
+    this.#reported = problem;
+    const store = this.#store!;
+    store.reset(null, null);
+    store.fail({ code: problem, message: en.errors[problem] }, { fatal: true });
+  }
+
+  /**
+   * No client (yet): close any channel of a client taken away, keep what is shown, and report
+   * `no-client` only if none arrives within the grace period after the page has loaded.
+   */
+  #waitForClient(): void {
+    if (this.#reported === 'no-client' || this.#noClientTimer !== undefined || this.#waitingForLoad) return;
+    this.#closeSubscription();
+    if (document.readyState === 'complete') {
+      this.#noClientTimer = setTimeout(() => {
+        this.#noClientTimer = undefined;
+        this.#report('no-client');
+      }, NO_CLIENT_GRACE_MS);
+    } else {
+      this.#waitingForLoad = true;
+      window.addEventListener('load', this.#onPageLoaded, { once: true });
+    }
+  }
+
+  #onPageLoaded = () => {
+    this.#waitingForLoad = false;
+    this.#reconcile();
+  };
+
+  #stopWaitingForClient(): void {
+    clearTimeout(this.#noClientTimer);
+    this.#noClientTimer = undefined;
+    if (this.#waitingForLoad) window.removeEventListener('load', this.#onPageLoaded);
+    this.#waitingForLoad = false;
   }
 
   /** A session that reaches its expiry with no new token: show signed-out, never stale data. */
@@ -164,6 +250,7 @@ export class NotificationSubscriptionController implements ReactiveController {
   #closeSubscription(): void {
     const subscription = this.#subscription;
     this.#subscription = null;
+    this.#opened = null;
     if (subscription) void subscription.close();
   }
 }

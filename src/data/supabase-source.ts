@@ -126,6 +126,19 @@ export class SupabaseNotificationSource implements NotificationQueries {
     readonly userId: string,
   ) {}
 
+  /** Every read runs under this signal, so that an owner leaving the page can stop them. */
+  #reads = new AbortController();
+
+  /**
+   * Abandons the reads in flight, and supabase-js's retries of them (postgrest-js retries a failed
+   * GET for several seconds): for an element that left the page. Writes are never abandoned — a
+   * click that marks a notification read and navigates away must still reach the database.
+   */
+  cancelReads(): void {
+    this.#reads.abort();
+    this.#reads = new AbortController();
+  }
+
   async fetchPage(limit: number, cursor?: Cursor): Promise<WacrmNotification[]> {
     // A catch-up of a long list held in full asks for more than one response may carry.
     const rows: WacrmNotification[] = [];
@@ -162,7 +175,8 @@ export class SupabaseNotificationSource implements NotificationQueries {
       .from(TABLE)
       .select('id', { count: 'exact', head: true })
       .eq('user_id', this.userId)
-      .is('read_at', null);
+      .is('read_at', null)
+      .abortSignal(this.#reads.signal);
     if (cursor) query = query.or(after(cursor));
     const { count, error } = await query;
     if (error) throw classify(error, 'Counting unread notifications');
@@ -222,6 +236,9 @@ export class SupabaseNotificationSource implements NotificationQueries {
       topic,
       close: async () => {
         await this.client.removeChannel(channel);
+        // realtime-js keeps the socket (and its heartbeat) open with no channel left; the widget
+        // opened it, so the widget closes it, unless the host has channels of its own on it.
+        if (this.client.getChannels().length === 0) await this.client.realtime.disconnect();
       },
     };
   }
@@ -232,7 +249,8 @@ export class SupabaseNotificationSource implements NotificationQueries {
       .select(COLUMNS)
       .eq('user_id', this.userId)
       .order('created_at', { ascending: false })
-      .order('id', { ascending: false });
+      .order('id', { ascending: false })
+      .abortSignal(this.#reads.signal);
   }
 
   #rows(result: { data: unknown; error: PostgrestLikeError | null }, action: string): WacrmNotification[] {

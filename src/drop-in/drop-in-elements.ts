@@ -1,7 +1,7 @@
 // The two elements with the pure-HTML drop-in (see supabase-drop-in.ts): the same classes, plus
 // three attributes, added by one mixin. Registered under the usual tag names by the all-in-one
 // build only.
-import type { LitElement, PropertyValues } from 'lit';
+import type { LitElement } from 'lit';
 import { property } from 'lit/decorators.js';
 import type { Session } from '@supabase/supabase-js';
 import { WacrmNotificationBell } from '../bell/notification-bell.js';
@@ -33,21 +33,10 @@ function WithSupabaseAttributes<Base extends ElementClass>(base: Base): WithAttr
     /** Where the host's supabase-js keeps its session, when it set `auth.storageKey` (default `sb-<project-ref>-auth-token`). */
     @property({ attribute: 'supabase-storage-key' }) supabaseStorageKey: string | undefined;
 
-    readonly #dropIn = new SupabaseDropIn(this);
-
-    override connectedCallback(): void {
-      this.#dropIn.apply();
-      super.connectedCallback();
-    }
-
-    override disconnectedCallback(): void {
-      super.disconnectedCallback();
-      this.#dropIn.release();
-    }
-
-    protected override willUpdate(changed: PropertyValues<this>): void {
-      this.#dropIn.apply();
-      super.willUpdate(changed);
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a mixin's constructor passes on the base's arguments
+    constructor(...args: any[]) {
+      super(...args);
+      new SupabaseDropIn(this);
     }
   }
   return DropInElement;

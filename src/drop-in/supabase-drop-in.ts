@@ -19,7 +19,7 @@
 // - Properties win: once the page sets `.supabase` or `.session` to a value the helper did not put
 //   there, the helper leaves that property alone for good.
 import { createClient, type AuthChangeEvent, type Session, type SupabaseClient } from '@supabase/supabase-js';
-import type { ReactiveElement } from 'lit';
+import type { ReactiveController, ReactiveElement } from 'lit';
 
 /** The attributes and properties the helper reads and fills. */
 export interface DropInHost extends ReactiveElement {
@@ -74,47 +74,95 @@ export function connection(url: string, key: string, storageKey = defaultStorage
 }
 
 /**
- * Fills one element's `.supabase` and `.session` from its attributes while it is connected. Call
- * `apply()` before the element's own connectedCallback and willUpdate (so that its subscription
- * controller sees the values in the same pass) and `release()` after it disconnects.
+ * Fills one element's `.supabase` and `.session` from its attributes while it is connected: a
+ * reactive controller that reads the attributes in every `hostUpdate`. On disconnect it stops
+ * following the session (no listener left behind) and keeps the values, so that an element put
+ * back on the page resumes with the same client; it catches up with the current session then.
  */
-export class SupabaseDropIn {
+export class SupabaseDropIn implements ReactiveController {
+  #connected = false;
   #connection: Connection | undefined;
+  #listening = false;
   #client: SupabaseClient | undefined;
   #session: Session | null | undefined;
   #pageOwnsClient = false;
   #pageOwnsSession = false;
+  #changedInUpdate = false;
+  #unusableUrl: string | undefined;
 
-  constructor(private readonly host: DropInHost) {}
+  constructor(private readonly host: DropInHost) {
+    host.addController(this);
+  }
 
-  apply(): void {
+  hostConnected(): void {
+    this.#connected = true;
+    this.#apply();
+  }
+
+  hostUpdate(): void {
+    if (this.#apply()) this.#changedInUpdate = true;
+  }
+
+  hostUpdated(): void {
+    // Controllers before this one read `.supabase` and `.session` earlier in the same update, and
+    // values set during an update do not schedule another: ask for one, so that they see these.
+    if (!this.#changedInUpdate) return;
+    this.#changedInUpdate = false;
+    this.host.requestUpdate();
+  }
+
+  hostDisconnected(): void {
+    this.#connected = false;
+    this.#listen(false);
+  }
+
+  /** Connects to the project the attributes name; true when it changed `.supabase` or `.session`. */
+  #apply(): boolean {
     const { host } = this;
     this.#noticePageValues();
     const url = host.supabaseUrl?.trim();
     const key = host.supabaseKey?.trim();
-    const wanted = url && key && host.isConnected ? this.#connect(url, key, host.supabaseStorageKey?.trim() || undefined) : undefined;
-    if (wanted === this.#connection) return;
-    this.release();
-    if (!wanted) return;
-    this.#connection = wanted;
-    wanted.listeners.add(this.#offerSession);
-    if (!this.#pageOwnsClient) {
-      this.#client = wanted.client;
-      host.supabase = wanted.client;
+    const wanted = url && key ? this.#connect(url, key, host.supabaseStorageKey?.trim() || undefined) : undefined;
+    let changed = false;
+    if (wanted !== this.#connection) {
+      this.#listen(false);
+      changed = this.#takeBack();
+      this.#connection = wanted;
+      if (wanted && !this.#pageOwnsClient) {
+        this.#client = wanted.client;
+        host.supabase = wanted.client;
+        changed = true;
+      }
     }
-    if (wanted.session !== undefined) this.#offerSession(wanted.session);
+    if (wanted && this.#connected && !this.#listening) {
+      this.#listen(true);
+      if (wanted.session !== undefined && this.#offer(wanted.session)) changed = true;
+    }
+    return changed;
   }
 
-  release(): void {
+  #listen(on: boolean): void {
+    if (on === this.#listening || !this.#connection) return;
+    this.#listening = on;
+    if (on) this.#connection.listeners.add(this.#offerSession);
+    else this.#connection.listeners.delete(this.#offerSession);
+  }
+
+  /** Takes back only what the helper put there: the page's own values stay. */
+  #takeBack(): boolean {
     const { host } = this;
-    this.#noticePageValues();
-    this.#connection?.listeners.delete(this.#offerSession);
-    this.#connection = undefined;
-    // Take back only what the helper put there: the page's own values stay.
-    if (!this.#pageOwnsClient && this.#client !== undefined) host.supabase = undefined;
-    if (!this.#pageOwnsSession && this.#session !== undefined) host.session = undefined;
+    let changed = false;
+    if (!this.#pageOwnsClient && this.#client !== undefined) {
+      host.supabase = undefined;
+      changed = true;
+    }
+    if (!this.#pageOwnsSession && this.#session !== undefined) {
+      host.session = undefined;
+      changed = true;
+    }
     this.#client = undefined;
     this.#session = undefined;
+    return changed;
   }
 
   #connect(url: string, key: string, storageKey: string | undefined): Connection | undefined {
@@ -122,7 +170,8 @@ export class SupabaseDropIn {
       return connection(url, key, storageKey);
     } catch (error) {
       // A malformed URL: leave the element without a client, which it reports as `no-client`.
-      console.error(`<${this.host.localName}>: cannot use supabase-url="${url}":`, error);
+      if (this.#unusableUrl !== url) console.error(`<${this.host.localName}>: cannot use supabase-url="${url}":`, error);
+      this.#unusableUrl = url;
       return undefined;
     }
   }
@@ -134,10 +183,14 @@ export class SupabaseDropIn {
     if (session !== undefined && session !== this.#session) this.#pageOwnsSession = true;
   }
 
-  #offerSession = (session: Session | null) => {
+  /** Gives the element this session unless the page set its own; true when it did. */
+  #offer(session: Session | null): boolean {
     this.#noticePageValues();
-    if (this.#pageOwnsSession) return;
+    if (this.#pageOwnsSession || (session === this.#session && this.host.session === session)) return false;
     this.#session = session;
     this.host.session = session;
-  };
+    return true;
+  }
+
+  #offerSession = (session: Session | null) => void this.#offer(session);
 }

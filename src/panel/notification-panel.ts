@@ -1,18 +1,17 @@
-import { LitElement, html, nothing, type PropertyValues } from 'lit';
+import { LitElement, html, nothing } from 'lit';
 import { property, query, state } from 'lit/decorators.js';
 import { repeat } from 'lit/directives/repeat.js';
-import { ContextConsumer } from '@lit/context';
 import type { Session } from '@supabase/supabase-js';
 import '@github/relative-time-element';
-import { notificationStoreContext } from '../context.js';
-import { NotificationSubscriptionController } from '../controllers/notification-subscription-controller.js';
+import { LanguageController } from '../controllers/language-controller.js';
+import { SentinelController } from '../controllers/sentinel-controller.js';
+import { NotificationStoreController } from '../controllers/store-controller.js';
 import { NotificationReadEvent, NotificationSelectEvent } from '../events.js';
 import { isUnread, type WacrmNotification } from '../notification.js';
-import { NotificationStore } from '../store/notification-store.js';
+import type { NotificationStore } from '../store/notification-store.js';
 import { resolveStrings, type NotificationStrings, type StringOverrides } from '../strings.js';
 import { panelStyles } from '../styles/panel-styles.js';
 import { themeStyles } from '../styles/theme.js';
-import { StoreEventBridge } from './store-event-bridge.js';
 
 export type NotificationFilter = 'all' | 'unread';
 
@@ -103,60 +102,39 @@ export class WacrmNotificationPanel extends LitElement {
   @query('[part="list"]') private listElement?: HTMLElement;
   @query('.sentinel') private sentinel?: HTMLElement;
 
-  readonly #consumer = new ContextConsumer(this, { context: notificationStoreContext, subscribe: true });
-  #ownStore: NotificationStore | undefined;
-  #controller: NotificationSubscriptionController | undefined;
-  readonly #bridge = new StoreEventBridge(this, () => this.requestUpdate());
-  #observer: IntersectionObserver | undefined;
-  #observerRoot: HTMLElement | undefined;
+  readonly #stores = new NotificationStoreController(
+    this,
+    () => ({ store: this.store, supabase: this.supabase, session: this.session, pageSize: this.pageSize }),
+    { consume: true },
+  );
+  readonly #language = new LanguageController(this);
   /** Focus was inside the panel when this update began. */
   #hadFocus = false;
 
-  /** The store this panel shows: `.store`, else the provider's, else its own. */
+  constructor() {
+    super();
+    new SentinelController(
+      this,
+      () => (this.listElement && this.sentinel ? { root: this.listElement, target: this.sentinel } : null),
+      () => void this.activeStore.loadMore(),
+    );
+  }
+
+  /** The store this panel shows: `.store`, else the one its bell (any provider above it) shares, else its own. */
   get activeStore(): NotificationStore {
-    return this.store ?? this.#consumer.value ?? this.#ensureOwnStore();
+    return this.#stores.activeStore;
   }
 
   /** True when this panel owns its store and subscription (used alone). */
   get ownsStore(): boolean {
-    return !this.store && !this.#consumer.value;
+    return this.#stores.ownsStore;
   }
 
-  /**
-   * Whether this panel turns its store's happenings into DOM events: yes unless the store came from
-   * a provider (the bell), which reports them itself, so nothing is reported twice.
-   */
-  get #reportsStoreEvents(): boolean {
-    return this.activeStore !== this.#consumer.value;
-  }
-
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
-    this.#observer?.disconnect();
-    this.#observer = undefined;
-    this.#observerRoot = undefined;
-  }
-
-  protected override willUpdate(changed: PropertyValues<this>): void {
+  protected override willUpdate(): void {
     this.#hadFocus = Boolean(this.shadowRoot?.activeElement);
-    if (!this.ownsStore && this.#controller) {
-      // A provider appeared (or .store was set): hand over, and stop our own subscription.
-      this.#controller.hostDisconnected();
-      this.removeController(this.#controller);
-      this.#controller = undefined;
-    }
-    this.#bridge.observe(this.activeStore, this.#reportsStoreEvents);
-    if (changed.has('pageSize') && this.#ownStore && this.#ownStore.pageSize !== this.pageSize) {
-      this.#controller?.hostDisconnected();
-      if (this.#controller) this.removeController(this.#controller);
-      this.#controller = undefined;
-      this.#ownStore = undefined;
-      this.#bridge.observe(this.activeStore, this.#reportsStoreEvents);
-    }
   }
 
   protected override updated(): void {
-    this.#observeSentinel();
     this.#keepFocus();
   }
 
@@ -171,55 +149,13 @@ export class WacrmNotificationPanel extends LitElement {
     if (!active || active.matches(':disabled')) this.focus();
   }
 
-  #ensureOwnStore(): NotificationStore {
-    if (!this.#ownStore) this.#ownStore = new NotificationStore({ pageSize: this.pageSize });
-    if (!this.#controller) {
-      // Listen before the controller connects (addController connects it at once): a missing or
-      // wrong client fails the store right away, and that wacrm-error must reach the page.
-      this.#bridge.observe(this.#ownStore, true);
-      this.#controller = new NotificationSubscriptionController(
-        this,
-        () => this.#ownStore!,
-        () => ({ supabase: this.supabase, session: this.session }),
-      );
-    }
-    return this.#ownStore;
-  }
-
   #resolvedStrings(): NotificationStrings {
-    return resolveStrings(this.#language(), this.strings);
-  }
-
-  #language(): string {
-    return this.lang || this.closest<HTMLElement>('[lang]')?.lang || document.documentElement.lang || 'en';
+    return resolveStrings(this.#language.value, this.strings);
   }
 
   #visibleItems(): readonly WacrmNotification[] {
     const { items } = this.activeStore.state;
     return this.filter === 'unread' ? items.filter(isUnread) : items;
-  }
-
-  #observeSentinel(): void {
-    const sentinel = this.sentinel;
-    const list = this.listElement;
-    if (!sentinel || !list || this.#observerRoot !== list) {
-      this.#observer?.disconnect();
-      this.#observer = undefined;
-      this.#observerRoot = undefined;
-    }
-    if (!sentinel || !list) return;
-    this.#observer ??= new IntersectionObserver(
-      (entries) => {
-        if (entries.some((entry) => entry.isIntersecting)) void this.activeStore.loadMore();
-      },
-      { root: list, rootMargin: '0px 0px 120px 0px' },
-    );
-    this.#observerRoot = list;
-    // Observing afresh after every render yields a reading of the new layout: a page that still
-    // leaves the end in view (a short list) loads the next one, and a reading taken before the last
-    // page landed never loads a page the user has not scrolled to.
-    this.#observer.unobserve(sentinel);
-    this.#observer.observe(sentinel);
   }
 
   async #choose(notification: WacrmNotification): Promise<void> {
@@ -304,11 +240,14 @@ export class WacrmNotificationPanel extends LitElement {
       return state.error ? problem : html`<div part="signed-out" role="status">${strings.signedOut}</div>`;
     }
     if (state.status === 'error') return problem;
-    if (state.status === 'loading') return html`<div part="loading" role="status">${strings.loading}</div>`;
+    // Idle: still waiting for a client or for the host to know the session — not signed out.
+    if (state.status === 'loading' || state.status === 'idle') {
+      return html`<div part="loading" role="status">${strings.loading}</div>`;
+    }
     const items = this.#visibleItems();
     const byId = this.focusId ? items.findIndex((item) => item.id === this.focusId) : -1;
     const focusIndex = byId >= 0 ? byId : Math.min(this.focusIndex, Math.max(0, items.length - 1));
-    const lang = this.#language();
+    const lang = this.#language.value;
     return html`${problem}
       ${items.length === 0 && !state.hasMore
         ? html`<div part="empty" role="status">${this.filter === 'unread' ? strings.emptyUnread : strings.empty}</div>`

@@ -6,7 +6,11 @@ import type {
 } from './notification-source.js';
 import { NotificationSourceError } from './notification-source.js';
 
-export type StoreStatus = 'signed-out' | 'loading' | 'ready' | 'error';
+/**
+ * `idle`: no user known yet (a new store, or an element still waiting for its client or for the
+ * host's supabase-js to read the session); `signed-out`: known to have no user.
+ */
+export type StoreStatus = 'idle' | 'signed-out' | 'loading' | 'ready' | 'error';
 export type RealtimeStatus = 'idle' | 'connecting' | 'live' | 'reconnecting' | 'closed';
 
 /** One immutable snapshot; a new object replaces it on every change. */
@@ -63,6 +67,13 @@ const signedOut: NotificationState = Object.freeze({
   error: null,
 });
 
+/** Rows per page: a whole number of at least 1; 20 for anything that is not a number. */
+export function normalizePageSize(value: number | undefined): number {
+  return value !== undefined && Number.isFinite(value) ? Math.max(1, Math.floor(value)) : 20;
+}
+
+const idle: NotificationState = Object.freeze({ ...signedOut, status: 'idle' });
+
 const cursorOf = (row: Cursor): Cursor => ({ created_at: row.created_at, id: row.id });
 
 function toError(error: unknown): NotificationError {
@@ -83,7 +94,7 @@ function toError(error: unknown): NotificationError {
 export class NotificationStore extends EventTarget {
   readonly pageSize: number;
   readonly #recountDelayMs: number;
-  #state: NotificationState = signedOut;
+  #state: NotificationState = idle;
   #queries: NotificationQueries | null = null;
   /** Unread rows older than the oldest held row. */
   #unreadBeyond = 0;
@@ -102,7 +113,7 @@ export class NotificationStore extends EventTarget {
 
   constructor(options: NotificationStoreOptions = {}) {
     super();
-    this.pageSize = Math.max(1, Math.floor(options.pageSize ?? 20));
+    this.pageSize = normalizePageSize(options.pageSize);
     this.#recountDelayMs = options.recountDelayMs ?? 30;
   }
 
@@ -110,19 +121,35 @@ export class NotificationStore extends EventTarget {
     return this.#state;
   }
 
-  /** Starts over: a user (loading until `sync()`), or signed out when `userId` is null. */
-  reset(queries: NotificationQueries | null, userId: string | null): void {
-    this.#generation++;
+  /**
+   * Starts over: a user (loading until `sync()`), signed out when `userId` is null, or idle (no user
+   * known yet) when it is undefined.
+   */
+  reset(queries: NotificationQueries | null, userId: string | null | undefined): void {
+    this.suspend();
     this.#queries = userId ? queries : null;
     this.#unreadBeyond = 0;
     // Until the first load lands, changes wait: the load replaces `items` wholesale.
     this.#queued = userId ? [] : null;
-    this.#syncing = null;
     this.#placeholders.clear();
+    this.#failures = 0;
+    if (userId) this.#commit({ ...signedOut, userId, status: 'loading', realtime: 'connecting' });
+    else this.#commit(userId === null ? signedOut : idle);
+  }
+
+  /**
+   * Stops all background work — the retry of a failed load, a pending recount — and drops the
+   * results of requests in flight, keeping the list and count it shows. For an owner that leaves
+   * the page: nothing keeps querying for a removed element. The next `sync()` catches up.
+   */
+  suspend(): void {
+    this.#generation++;
+    this.#syncing = null;
     clearTimeout(this.#recountTimer);
     clearTimeout(this.#retryTimer);
-    this.#failures = 0;
-    this.#commit(userId ? { ...signedOut, userId, status: 'loading', realtime: 'connecting' } : signedOut);
+    // A load that was replacing `items` will not land: changes apply directly again once loaded.
+    if (this.#state.status === 'ready') this.#queued = null;
+    if (this.#state.loadingMore) this.#commit({ ...this.#state, loadingMore: false });
   }
 
   setRealtimeStatus(realtime: RealtimeStatus): void {
@@ -144,7 +171,9 @@ export class NotificationStore extends EventTarget {
     if (!this.#queries || !this.#state.userId) return Promise.resolve();
     // A sync asked for while one runs must still see everything committed before it was asked.
     const previous = this.#syncing ?? Promise.resolve();
-    const next = previous.then(() => this.#sync());
+    // Asked for before a suspend or reset: that work is cancelled, not just postponed.
+    const generation = this.#generation;
+    const next = previous.then(() => (generation === this.#generation ? this.#sync() : undefined));
     this.#syncing = next;
     void next.finally(() => {
       if (this.#syncing === next) this.#syncing = null;
