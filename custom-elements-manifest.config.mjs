@@ -62,11 +62,33 @@ function shippedPaths() {
   };
 }
 
+/**
+ * The analyzer reads every entry of `static properties` as an attribute, including Lit's internal
+ * state (`{ state: true }`), which has none. Those are the entries of private members: drop their
+ * attributes.
+ */
+function internalState() {
+  return {
+    name: 'wacrm-internal-state',
+    packageLinkPhase({ customElementsManifest }) {
+      for (const mod of customElementsManifest.modules) {
+        for (const declaration of mod.declarations ?? []) {
+          const internal = new Set(
+            (declaration.members ?? []).filter((member) => member.privacy === 'private' || member.privacy === 'protected').map((member) => member.name),
+          );
+          for (const member of declaration.members ?? []) if (internal.has(member.name)) delete member.attribute;
+          if (declaration.attributes) declaration.attributes = declaration.attributes.filter((attribute) => !internal.has(attribute.fieldName));
+        }
+      }
+    },
+  };
+}
+
 export default {
   globs: ['src/**/*.ts'],
   // The all-in-one build's subclasses register the same tag names; the README documents their attributes.
   exclude: ['src/drop-in/**'],
   outdir: 'dist',
   litelement: true,
-  plugins: [defineElementCalls(), shippedPaths()],
+  plugins: [defineElementCalls(), internalState(), shippedPaths()],
 };

@@ -1,11 +1,24 @@
 // The two CDN files, bundled from tsc's output in dist/ (decorators already compiled there, so no
 // TypeScript plugin is needed): one ES module each, minified by esbuild (see esbuildMinify in
-// scripts/bundle-options.mjs for why not terser), registering both elements on load.
+// scripts/bundle-options.mjs for why not terser), registering both elements on load; the built-in
+// languages other than English are chunks of their own, loaded when a page uses them.
 //   dist/cdn/wacrm-notifications.js      lit, @lit/context, relative-time-element; supabase-js is the host's
 //   dist/cdn/wacrm-notifications.all.js  the same plus supabase-js and the attribute drop-in
 // Run by `npm run build` after `tsc -p tsconfig.build.json`.
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import { cdnBanner, esbuildMinify, minifyCss, noSupabase, onwarn } from './scripts/bundle-options.mjs';
+
+/**
+ * `<name>.js` in dist/cdn/, and beside it the modules it loads on demand (the Portuguese and
+ * Spanish strings) as `<name>.<module>-<hash>.js`: a page fetches only the language it shows.
+ */
+const cdnOutput = (name, banner) => ({
+  dir: 'dist/cdn',
+  format: 'es',
+  entryFileNames: `${name}.js`,
+  chunkFileNames: `${name}.[name]-[hash].js`,
+  plugins: [esbuildMinify(banner)],
+});
 
 const resolve = () => nodeResolve({ browser: true, exportConditions: ['browser', 'module', 'import', 'default'] });
 
@@ -15,12 +28,12 @@ export default [
     onwarn,
     // A build error, not a silent bundle of supabase-js, if anything on this path imports it at run time.
     plugins: [noSupabase(), minifyCss(), resolve()],
-    output: { file: 'dist/cdn/wacrm-notifications.js', format: 'es', plugins: [esbuildMinify(cdnBanner(false))] },
+    output: cdnOutput('wacrm-notifications', cdnBanner(false)),
   },
   {
     input: 'dist/drop-in/define.js',
     onwarn,
     plugins: [minifyCss(), resolve()],
-    output: { file: 'dist/cdn/wacrm-notifications.all.js', format: 'es', plugins: [esbuildMinify(cdnBanner(true))] },
+    output: cdnOutput('wacrm-notifications.all', cdnBanner(true)),
   },
 ];

@@ -23,7 +23,7 @@ export function cdnBanner(withSupabase) {
 export function esbuildMinify(banner = '') {
   return {
     name: 'esbuild-minify',
-    async renderChunk(code) {
+    async renderChunk(code, chunk) {
       const result = await transform(code, {
         minify: true,
         format: 'esm',
@@ -31,7 +31,7 @@ export function esbuildMinify(banner = '') {
         legalComments: 'none',
         sourcemap: false,
       });
-      return { code: banner ? `${banner}\n${result.code}` : result.code, map: null };
+      return { code: banner && chunk.isEntry ? `${banner}\n${result.code}` : result.code, map: null };
     },
   };
 }

@@ -23,6 +23,8 @@ export { SupabaseNotificationSource, isSupabaseClient } from './data/supabase-so
 export { NotificationSubscriptionController } from './controllers/notification-subscription-controller.js';
 export { notificationStoreContext } from './context.js';
 export * from './events.js';
-export { en, es, ptBR, resolveStrings, type NotificationStrings, type StringOverrides } from './strings.js';
+// Portuguese and Spanish load on demand (loadStrings); their objects are `wacrm-notifications/locales/pt-br.js` and `…/es.js`.
+export { en, loadStrings, resolveStrings, type NotificationStrings, type StringOverrides } from './strings.js';
+export { NotificationElement } from './notification-element.js';
 export type { WacrmNotification, Cursor } from './notification.js';
 export { defineElement } from './define-element.js';

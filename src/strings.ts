@@ -56,81 +56,49 @@ export const en: NotificationStrings = {
   },
 };
 
-export const ptBR: NotificationStrings = {
-  bellLabel: 'Notificações',
-  // A count-first phrase would need a plural form ("1 não lida"); this reads right for any count.
-  bellLabelUnread: 'Notificações, não lidas: {count}',
-  panelLabel: 'Notificações',
-  heading: 'Notificações',
-  markAllRead: 'Marcar todas como lidas',
-  filterAll: 'Todas',
-  filterUnread: 'Não lidas',
-  filterLabel: 'Mostrar',
-  empty: 'Nenhuma notificação ainda',
-  emptyUnread: 'Tudo em dia',
-  loading: 'Carregando notificações…',
-  loadingMore: 'Carregando mais…',
-  signedOut: 'Entre para ver suas notificações.',
-  unreadItem: 'Não lida',
-  announceNew: 'Nova notificação: {title}',
-  close: 'Fechar',
-  retry: 'Tentar de novo',
-  errors: {
-    'no-client': 'Nenhum cliente Supabase: defina a propriedade .supabase com a instância de createClient().',
-    'invalid-client': 'A propriedade .supabase não é um cliente Supabase: passe o objeto que createClient() retorna.',
-    'migration-missing':
-      'As notificações não estão configuradas neste banco: aplique supabase/migrations/027_notifications.sql.',
-    'permission-denied': 'O banco de dados recusou o acesso às suas notificações. Entre novamente.',
-    'session-expired': 'Sua sessão expirou. Entre novamente para ver suas notificações.',
-    network: 'Sem conexão com o servidor. As notificações serão atualizadas quando a conexão voltar.',
-    'write-failed': 'Não foi possível marcar como lida. Tente novamente.',
-    'malformed-event': 'Uma notificação não pôde ser lida e foi ignorada.',
-    unknown: 'Algo deu errado ao carregar as notificações.',
-  },
+/**
+ * The built-in languages other than English, by primary language subtag (`pt-BR` and `pt` both
+ * take Brazilian Portuguese), each its own module: the first load of the elements carries English
+ * alone, and a page in Portuguese or Spanish fetches just its language.
+ */
+const loaders: Record<string, () => Promise<NotificationStrings>> = {
+  pt: () => import('./locales/pt-br.js').then((module) => module.ptBR),
+  es: () => import('./locales/es.js').then((module) => module.es),
 };
 
-export const es: NotificationStrings = {
-  bellLabel: 'Notificaciones',
-  bellLabelUnread: 'Notificaciones, {count} sin leer',
-  panelLabel: 'Notificaciones',
-  heading: 'Notificaciones',
-  markAllRead: 'Marcar todas como leídas',
-  filterAll: 'Todas',
-  filterUnread: 'Sin leer',
-  filterLabel: 'Mostrar',
-  empty: 'Todavía no hay notificaciones',
-  emptyUnread: 'Estás al día',
-  loading: 'Cargando notificaciones…',
-  loadingMore: 'Cargando más…',
-  signedOut: 'Inicia sesión para ver tus notificaciones.',
-  unreadItem: 'Sin leer',
-  announceNew: 'Nueva notificación: {title}',
-  close: 'Cerrar',
-  retry: 'Reintentar',
-  errors: {
-    'no-client': 'No hay cliente de Supabase: asigna a la propiedad .supabase la instancia de createClient().',
-    'invalid-client': 'La propiedad .supabase no es un cliente de Supabase: pasa el objeto que devuelve createClient().',
-    'migration-missing':
-      'Las notificaciones no están configuradas en esta base de datos: aplica supabase/migrations/027_notifications.sql.',
-    'permission-denied': 'La base de datos rechazó el acceso a tus notificaciones. Vuelve a iniciar sesión.',
-    'session-expired': 'Tu sesión ha caducado. Vuelve a iniciar sesión para ver tus notificaciones.',
-    network: 'No se pudo conectar con el servidor. Las notificaciones se actualizarán al volver la conexión.',
-    'write-failed': 'No se pudo marcar como leída. Inténtalo de nuevo.',
-    'malformed-event': 'Una notificación no se pudo leer y se omitió.',
-    unknown: 'Algo salió mal al cargar las notificaciones.',
-  },
-};
+const loaded: Record<string, NotificationStrings> = { en };
+const loading: Record<string, Promise<void>> = {};
 
-const builtIn: Record<string, NotificationStrings> = { en, pt: ptBR, 'pt-br': ptBR, es };
+const primaryLanguage = (lang: string | undefined) => (lang ?? 'en').toLowerCase().split('-')[0] ?? 'en';
+
+/**
+ * Loads the built-in strings of a BCP 47 language tag, if there are any and they are not loaded
+ * yet; resolves when `resolveStrings` can give them (English stands in if the load fails: a
+ * missing CDN chunk, say, which is logged). Returns undefined when nothing needs loading.
+ */
+export function loadStrings(lang: string | undefined): Promise<void> | undefined {
+  const primary = primaryLanguage(lang);
+  const load = loaders[primary];
+  if (!load || loaded[primary]) return undefined;
+  return (loading[primary] ??= load().then(
+    (strings) => void (loaded[primary] = strings),
+    (error: unknown) => {
+      console.warn(`wacrm-notifications: could not load the "${primary}" strings; showing English.`, error);
+      delete loading[primary];
+    },
+  ));
+}
 
 export type StringOverrides = Partial<Omit<NotificationStrings, 'errors'>> & {
   errors?: Partial<NotificationStrings['errors']>;
 };
 
-/** The strings for a BCP 47 language tag (exact, then its primary language, then English), with overrides. */
+/**
+ * The strings for a BCP 47 language tag (by its primary language; English when there are none, or
+ * while they load — see loadStrings), with overrides.
+ */
 export function resolveStrings(lang: string | undefined, overrides: StringOverrides = {}): NotificationStrings {
-  const tag = (lang ?? 'en').toLowerCase();
-  const base = builtIn[tag] ?? builtIn[tag.split('-')[0] ?? 'en'] ?? en;
+  const base = loaded[primaryLanguage(lang)] ?? en;
   return { ...base, ...overrides, errors: { ...base.errors, ...overrides.errors } };
 }
 

@@ -1,13 +1,9 @@
-import { LitElement, html, nothing, type PropertyValues } from 'lit';
-import { property, query, state } from 'lit/decorators.js';
-import type { Session } from '@supabase/supabase-js';
-import { LanguageController } from '../controllers/language-controller.js';
+import { html, nothing, type PropertyDeclarations, type PropertyValues } from 'lit';
 import { PopoverController } from '../controllers/popover-controller.js';
-import { NotificationStoreController } from '../controllers/store-controller.js';
 import { PanelToggleEvent } from '../events.js';
 import type { WacrmNotification } from '../notification.js';
-import type { NotificationStore } from '../store/notification-store.js';
-import { format, resolveStrings, type StringOverrides } from '../strings.js';
+import { NotificationElement } from '../notification-element.js';
+import { format } from '../strings.js';
 import { bellStyles } from '../styles/bell-styles.js';
 import { themeStyles } from '../styles/theme.js';
 
@@ -43,67 +39,41 @@ import { themeStyles } from '../styles/theme.js';
  * @cssprop --wacrm-shadow - Popover shadow.
  * @cssprop --wacrm-radius - Popover corner radius.
  */
-export class WacrmNotificationBell extends LitElement {
+export class WacrmNotificationBell extends NotificationElement {
   static override styles = [themeStyles, bellStyles];
-
-  /** A Supabase client (createClient()): the bell queries and subscribes through it. */
-  @property({ attribute: false }) supabase: unknown;
-
-  /** The signed-in user's session (from supabase.auth), or null when signed out. */
-  @property({ attribute: false }) session: Session | null | undefined;
-
-  /** A store to use instead of the bell's own (then the bell does not subscribe). */
-  @property({ attribute: false }) store: NotificationStore | undefined;
+  static override properties: PropertyDeclarations = {
+    open: { type: Boolean, reflect: true },
+    maxCount: { type: Number, attribute: 'max-count' },
+    announcement: { state: true },
+  };
 
   /** Whether the panel is shown. */
-  @property({ type: Boolean, reflect: true }) open = false;
+  declare open: boolean;
 
   /** Counts above this show as "99+". */
-  @property({ type: Number, attribute: 'max-count' }) maxCount = 99;
+  declare maxCount: number;
 
-  /** Notifications per page in the panel. */
-  @property({ type: Number, attribute: 'page-size' }) pageSize = 20;
-
-  /** Where a chosen notification leads, e.g. `/inbox?c={conversation_id}`. */
-  @property({ attribute: 'href-template' }) hrefTemplate = '';
-
-  /**
-   * The language of strings and relative times (BCP 47, e.g. `pt-BR`); when unset, the nearest
-   * `lang` above the element. Declared so that changing it re-renders.
-   */
-  @property({ reflect: true }) override lang!: string;
-
-  /** Overrides of any visible string (see NotificationStrings). */
-  @property({ attribute: false }) strings: StringOverrides = {};
-
-  @state() private announcement = '';
-  @query('[part="button"]') private button!: HTMLButtonElement;
-  @query('[part="popover"]') private popoverElement!: HTMLElement;
-
-  readonly #stores = new NotificationStoreController(
-    this,
-    () => ({ store: this.store, supabase: this.supabase, session: this.session, pageSize: this.pageSize }),
-    { provide: true, onReceive: (notification) => this.#announce(notification) },
-  );
-  readonly #language = new LanguageController(this);
+  /** What the polite live region says: the last arrival. */
+  declare private announcement: string;
 
   constructor() {
-    super();
+    super('provider');
+    this.open = false;
+    this.maxCount = 99;
+    this.announcement = '';
     new PopoverController(
       this,
-      () => (this.hasUpdated ? { anchor: this.button, popover: this.popoverElement } : null),
+      () => (this.hasUpdated ? { anchor: this.#button(), popover: this.#popover() } : null),
       () => (this.open = false),
     );
   }
 
-  /** The store the bell shows: `.store`, else its own. */
-  get activeStore(): NotificationStore {
-    return this.#stores.activeStore;
-  }
+  #button = () => this.renderRoot.querySelector<HTMLButtonElement>('[part="button"]')!;
+  #popover = () => this.renderRoot.querySelector<HTMLElement>('[part="popover"]')!;
 
   /** The realtime topic of the bell's own subscription, while subscribed. */
   get channelTopic(): string | null {
-    return this.#stores.channelTopic;
+    return this.stores.channelTopic;
   }
 
   /** Opens the panel; resolves once it is shown (after `wacrm-after-show`). */
@@ -141,8 +111,9 @@ export class WacrmNotificationBell extends LitElement {
     return slotted ?? this.renderRoot.querySelector('wacrm-notification-panel');
   }
 
-  #announce(notification: WacrmNotification): void {
-    const strings = resolveStrings(this.#language.value, this.strings);
+  /** Announces a new notification politely. */
+  protected override received(notification: WacrmNotification): void {
+    const strings = this.resolvedStrings();
     const text = format(strings.announceNew, { title: notification.title });
     // Cleared first, so that the same words arriving twice are announced twice.
     this.announcement = '';
@@ -153,12 +124,12 @@ export class WacrmNotificationBell extends LitElement {
     if (event.key === 'Escape' && this.open) {
       event.stopPropagation();
       this.open = false;
-      this.button.focus();
+      this.#button().focus();
     }
   };
 
   protected override render() {
-    const strings = resolveStrings(this.#language.value, this.strings);
+    const strings = this.resolvedStrings();
     const { unreadCount } = this.activeStore.state;
     const shown = unreadCount > this.maxCount ? `${this.maxCount}+` : String(unreadCount);
     const label = unreadCount > 0 ? format(strings.bellLabelUnread, { count: shown }) : strings.bellLabel;

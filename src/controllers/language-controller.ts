@@ -1,4 +1,5 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import { loadStrings } from '../strings.js';
 
 type Host = ReactiveControllerHost & HTMLElement;
 
@@ -27,8 +28,8 @@ export function languageOf(element: HTMLElement): string {
 /**
  * The host's language (see languageOf), kept current: an update whenever `lang` changes on the
  * host, on any ancestor (across shadow roots) or on `<html>`, at run time, so strings and relative
- * times switch within a frame. Ancestors are observed while the host is connected and observed
- * afresh when it moves.
+ * times switch within a frame (or once the language's strings have loaded). Ancestors are observed
+ * while the host is connected and observed afresh when it moves.
  */
 export class LanguageController implements ReactiveController {
   #language = 'en';
@@ -41,6 +42,14 @@ export class LanguageController implements ReactiveController {
   /** The language as of the host's last update (BCP 47, e.g. `pt-BR`). */
   get value(): string {
     return this.#language;
+  }
+
+  /**
+   * Starts loading the built-in strings of the host's present language when they are not loaded;
+   * the promise settles once they are. For the host's `scheduleUpdate`, so it renders in them.
+   */
+  load(): Promise<void> | undefined {
+    return loadStrings(languageOf(this.host));
   }
 
   hostConnected(): void {

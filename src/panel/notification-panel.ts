@@ -1,15 +1,11 @@
-import { LitElement, html, nothing } from 'lit';
-import { property, query, state } from 'lit/decorators.js';
+import { html, nothing, type PropertyDeclarations } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
-import type { Session } from '@supabase/supabase-js';
 import '@github/relative-time-element';
-import { LanguageController } from '../controllers/language-controller.js';
 import { SentinelController } from '../controllers/sentinel-controller.js';
-import { NotificationStoreController } from '../controllers/store-controller.js';
 import { NotificationReadEvent, NotificationSelectEvent } from '../events.js';
 import { isUnread, type WacrmNotification } from '../notification.js';
-import type { NotificationStore } from '../store/notification-store.js';
-import { resolveStrings, type NotificationStrings, type StringOverrides } from '../strings.js';
+import { NotificationElement } from '../notification-element.js';
+import type { NotificationStrings } from '../strings.js';
 import { panelStyles } from '../styles/panel-styles.js';
 import { themeStyles } from '../styles/theme.js';
 
@@ -65,69 +61,46 @@ export function expandHref(template: string, notification: WacrmNotification): s
  * @cssprop --wacrm-font-family - Font.
  * @cssprop --wacrm-focus-ring - The focus outline (default 2px solid the accent color).
  */
-export class WacrmNotificationPanel extends LitElement {
+export class WacrmNotificationPanel extends NotificationElement {
   static override styles = [themeStyles, panelStyles];
-
-  /** A Supabase client (createClient()). Needed only when the panel owns its store. */
-  @property({ attribute: false }) supabase: unknown;
-
-  /** The signed-in user's session (supabase.auth), or null when signed out. */
-  @property({ attribute: false }) session: Session | null | undefined;
-
-  /** A store to show instead of the one from context (or the panel's own). */
-  @property({ attribute: false }) store: NotificationStore | undefined;
+  static override properties: PropertyDeclarations = {
+    filter: { reflect: true },
+    focusId: { state: true },
+    focusIndex: { state: true },
+  };
 
   /** Which notifications to list. */
-  @property({ reflect: true }) filter: NotificationFilter = 'all';
-
-  /** Notifications per page (first load and each further page while scrolling). */
-  @property({ type: Number, attribute: 'page-size' }) pageSize = 20;
-
-  /** Where a chosen notification leads, e.g. `/inbox?c={conversation_id}`. No navigation when empty. */
-  @property({ attribute: 'href-template' }) hrefTemplate = '';
-
-  /**
-   * The language of strings and relative times (BCP 47, e.g. `pt-BR`); when unset, the nearest
-   * `lang` above the element. Declared so that changing it re-renders.
-   */
-  @property({ reflect: true }) override lang!: string;
-
-  /** Overrides of any visible string (see NotificationStrings). */
-  @property({ attribute: false }) strings: StringOverrides = {};
+  declare filter: NotificationFilter;
 
   /** The roving tab stop: by notification, so a new arrival does not move it to another item. */
-  @state() private focusId: string | null = null;
+  declare private focusId: string | null;
   /** Where the tab stop was, for when its notification leaves the list (read under "unread"). */
-  @state() private focusIndex = 0;
-  @query('[part="list"]') private listElement?: HTMLElement;
-  @query('.sentinel') private sentinel?: HTMLElement;
+  declare private focusIndex: number;
 
-  readonly #stores = new NotificationStoreController(
-    this,
-    () => ({ store: this.store, supabase: this.supabase, session: this.session, pageSize: this.pageSize }),
-    { consume: true },
-  );
-  readonly #language = new LanguageController(this);
   /** Focus was inside the panel when this update began. */
   #hadFocus = false;
 
   constructor() {
-    super();
+    super('consumer');
+    this.filter = 'all';
+    this.focusId = null;
+    this.focusIndex = 0;
     new SentinelController(
       this,
-      () => (this.listElement && this.sentinel ? { root: this.listElement, target: this.sentinel } : null),
+      () => {
+        const root = this.#list();
+        const target = this.renderRoot.querySelector<HTMLElement>('.sentinel');
+        return root && target ? { root, target } : null;
+      },
       () => void this.activeStore.loadMore(),
     );
   }
 
-  /** The store this panel shows: `.store`, else the one its bell (any provider above it) shares, else its own. */
-  get activeStore(): NotificationStore {
-    return this.#stores.activeStore;
-  }
+  #list = () => this.renderRoot.querySelector<HTMLElement>('[part="list"]');
 
-  /** True when this panel owns its store and subscription (used alone). */
+  /** True when this panel owns its store and subscription (used alone, not inside a bell). */
   get ownsStore(): boolean {
-    return this.#stores.ownsStore;
+    return this.stores.ownsStore;
   }
 
   protected override willUpdate(): void {
@@ -147,10 +120,6 @@ export class WacrmNotificationPanel extends LitElement {
     if (!this.#hadFocus) return;
     const active = this.shadowRoot?.activeElement;
     if (!active || active.matches(':disabled')) this.focus();
-  }
-
-  #resolvedStrings(): NotificationStrings {
-    return resolveStrings(this.#language.value, this.strings);
   }
 
   #visibleItems(): readonly WacrmNotification[] {
@@ -175,7 +144,7 @@ export class WacrmNotificationPanel extends LitElement {
   }
 
   #onListKeydown(event: KeyboardEvent): void {
-    const buttons = [...(this.listElement?.querySelectorAll<HTMLButtonElement>('[part~="item"]') ?? [])];
+    const buttons = [...(this.#list()?.querySelectorAll<HTMLButtonElement>('[part~="item"]') ?? [])];
     if (buttons.length === 0) return;
     const current = Math.max(0, buttons.indexOf(this.shadowRoot?.activeElement as HTMLButtonElement));
     const next =
@@ -201,7 +170,7 @@ export class WacrmNotificationPanel extends LitElement {
   }
 
   protected override render() {
-    const strings = this.#resolvedStrings();
+    const strings = this.resolvedStrings();
     const { state } = this.activeStore;
     return html`<div part="base">
       <div part="header">
@@ -247,7 +216,7 @@ export class WacrmNotificationPanel extends LitElement {
     const items = this.#visibleItems();
     const byId = this.focusId ? items.findIndex((item) => item.id === this.focusId) : -1;
     const focusIndex = byId >= 0 ? byId : Math.min(this.focusIndex, Math.max(0, items.length - 1));
-    const lang = this.#language.value;
+    const lang = this.language.value;
     return html`${problem}
       ${items.length === 0 && !state.hasMore
         ? html`<div part="empty" role="status">${this.filter === 'unread' ? strings.emptyUnread : strings.empty}</div>`
