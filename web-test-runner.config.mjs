@@ -6,22 +6,23 @@ import { chromiumArgs, chromiumPath } from './scripts/chromium.mjs';
 import { standInPlugin } from './test/browser/standin-plugin.ts';
 import { cdnMiddleware } from './test/browser/cdn-plugin.ts';
 import { commonjsPlugin } from './test/browser/commonjs-plugin.ts';
+import { defaultReporter } from '@web/test-runner';
+import { formGroups, formsMiddleware, formsReporter, packageNamesPlugin, pageFor, selectedForms } from './test/browser/forms.ts';
 
-/** The examples (demo/examples/) import the package by name, as an app does: here that is src/. */
-const packageAliases = {
-  name: 'wacrm-package-aliases',
-  resolveImport({ source }) {
-    if (source === 'wacrm-notifications') return '/src/index.ts';
-    if (source === 'wacrm-notifications/define') return '/src/define.ts';
-    // Vue's full build, with the template compiler, as an import map for a page without a build step.
-    if (source === 'vue') return '/node_modules/vue/dist/vue.esm-browser.js';
-    return undefined;
-  },
-};
-
+// The tests import the package by name; each page's import map says which form that is (see
+// test/browser/forms.ts). Without WACRM_FORMS: every test file, in the sources. With it (set by
+// `npm run test:artifacts`): one group per form named, each with the test files that form runs.
+const forms = selectedForms();
+const testFiles = forms.length
+  ? {
+      groups: formGroups(forms, process.env.WACRM_FORM_FILES?.split(',').filter(Boolean)),
+      reporters: [defaultReporter(), formsReporter()],
+    }
+  : { files: ['test/browser/**/*.test.ts'] };
 
 export default {
-  files: ['test/browser/**/*.test.ts'],
+  ...testFiles,
+  testRunnerHtml: pageFor('source'),
   nodeResolve: { exportConditions: ['browser'] },
   concurrency: 1,
   testFramework: { config: { timeout: 20000 } },
@@ -36,11 +37,11 @@ export default {
     }),
   ],
   plugins: [
-    packageAliases,
+    packageNamesPlugin(),
     esbuildPlugin({ ts: true, tsx: true, target: 'es2022', tsconfig: './tsconfig.json' }),
     // React is CommonJS: served as ES modules for the framework examples.
     commonjsPlugin(['react', 'react-dom', 'react-dom/client', 'react/jsx-runtime', 'react/jsx-dev-runtime']),
     standInPlugin(),
   ],
-  middleware: [cdnMiddleware()],
+  middleware: [cdnMiddleware(), formsMiddleware()],
 };

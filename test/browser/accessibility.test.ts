@@ -1,8 +1,7 @@
 // axe (chai-a11y-axe) over the bell in every state a user can meet, closed and open: zero violations.
 import { expect, fixture, html } from '@open-wc/testing';
-import '../../src/define.js';
-import type { WacrmNotificationBell, WacrmNotificationPanel } from '../../src/index.js';
-import { NotificationStore } from '../../src/store/notification-store.js';
+import 'wacrm-notifications/define';
+import { NotificationStore, type WacrmNotificationBell, type WacrmNotificationPanel } from 'wacrm-notifications';
 import { FakeDatabase, gate, permissionDenied, storeOver } from './support/fake-queries.js';
 import { panelOf, part, settle } from './support/dom.js';
 

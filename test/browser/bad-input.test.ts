@@ -1,8 +1,8 @@
 // What an integrator gets wrong first: no client, or something that is not a client. Each gives a
 // visible, specific message and a wacrm-error event, and nothing throws.
 import { expect, fixture, html } from '@open-wc/testing';
-import '../../src/define.js';
-import type { NotificationErrorEvent, WacrmNotificationBell, WacrmNotificationPanel } from '../../src/index.js';
+import 'wacrm-notifications/define';
+import type { NotificationErrorEvent, WacrmNotificationBell, WacrmNotificationPanel } from 'wacrm-notifications';
 import { nextEvent, panelOf, part, settle, text } from './support/dom.js';
 
 /** Collects wacrm-error events and uncaught errors from the moment it is created. */

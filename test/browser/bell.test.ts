@@ -2,8 +2,8 @@
 // where the popover lands, and what it announces. Stores come from an in-memory fake.
 import { aTimeout, expect, fixture, html, nextFrame, waitUntil } from '@open-wc/testing';
 import { resetMouse, sendKeys, sendMouse, setViewport } from '@web/test-runner-commands';
-import '../../src/define.js';
-import type { WacrmNotificationBell } from '../../src/index.js';
+import 'wacrm-notifications/define';
+import type { WacrmNotificationBell } from 'wacrm-notifications';
 import { FakeDatabase, gate, storeOver } from './support/fake-queries.js';
 import { describeElement, focused, nextEvent, panelOf, part, settle, text } from './support/dom.js';
 

@@ -5,56 +5,42 @@
 // A middleware, not a plugin: the files go out byte for byte, without the dev server's import
 // rewriting (which would choke on supabase-js's optional `import("@opentelemetry/api")`).
 //
-// The CDN files are built on demand: when one is first asked for and is missing or older than the
-// sources, `npm run build` runs once (about 20 s). `npm test` builds in test:dist just before the
-// browser suite, so there it is never needed; a lone `npm run test:browser` still tests fresh files.
-import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+// The CDN files are built on demand: when one is first asked for and dist/ is missing or older than
+// the sources (scripts/dist.ts), `npm run build` runs once (about 20 s). `npm test` builds in
+// test:dist just before the browser suite, so there it is never needed; a lone `npm run test:browser`
+// still tests fresh files.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Middleware } from '@web/dev-server-core';
+import { buildDist, distStaleness } from '../../scripts/dist.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
 const files: Record<string, string> = {
-  '/cdn/wacrm-notifications.js': 'dist/cdn/wacrm-notifications.js',
-  '/cdn/wacrm-notifications.all.js': 'dist/cdn/wacrm-notifications.all.js',
   '/cdn/supabase.js': 'node_modules/@supabase/supabase-js/dist/umd/supabase.js',
 };
 
-const built = ['dist/cdn/wacrm-notifications.js', 'dist/cdn/wacrm-notifications.all.js'];
-const inputs = ['src', 'rollup.config.mjs', 'scripts/bundle-options.mjs', 'package-lock.json'];
-
-function newest(path: string): number {
-  const stat = statSync(join(root, path));
-  if (!stat.isDirectory()) return stat.mtimeMs;
-  return Math.max(0, ...readdirSync(join(root, path)).map((name) => newest(join(path, name))));
-}
-
-function isStale(): boolean {
-  try {
-    return Math.min(...built.map((path) => statSync(join(root, path)).mtimeMs)) < Math.max(...inputs.map(newest));
-  } catch {
-    return true; // not built yet
-  }
-}
-
-function build(): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('npm', ['run', '-s', 'build'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
-    child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`npm run build exited with ${code}`))));
-  });
-}
+/** `/cdn/<name>.js`: a file of dist/cdn/ (the two CDN files and the chunks they load on demand). */
+const builtFile = (path: string) => /^\/cdn\/(wacrm-notifications[\w.-]*\.js)$/.exec(path)?.[1];
 
 export function cdnMiddleware(): Middleware {
   let fresh: Promise<void> | undefined;
   return async (context, next) => {
-    const file = files[context.path];
+    const built = builtFile(context.path);
+    const file = files[context.path] ?? (built && `dist/cdn/${built}`);
     if (!file) return next();
-    if (file.startsWith('dist/')) await (fresh ??= isStale() ? build() : Promise.resolve());
     context.type = 'text/javascript';
     context.set('cache-control', 'no-store');
+    if (file.startsWith('dist/')) {
+      try {
+        await (fresh ??= distStaleness() ? buildDist() : Promise.resolve());
+      } catch (error) {
+        // The page's script fails with the reason (the build's own errors are in the runner's output).
+        context.body = `throw new Error(${JSON.stringify(`${context.path}: ${String(error)}`)});\n`;
+        return;
+      }
+    }
     context.body = readFileSync(join(root, file));
   };
 }

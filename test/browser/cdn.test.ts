@@ -3,7 +3,7 @@
 // with attributes alone. The files come from test/browser/cdn-plugin.ts (built on demand).
 import { expect } from '@open-wc/testing';
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
-import type { WacrmNotificationBell } from '../../src/index.js';
+import type { WacrmNotificationBell } from 'wacrm-notifications';
 import { assign, conversation, eventually, standInInfo, team, type Agent } from './support/stand-in.js';
 import { escapeHtml, openPage, type Page } from './support/page.js';
 

@@ -1,8 +1,8 @@
 // One store per bell, shared with the panel inside it through @lit/context: the slotted panel and
 // the built-in one show the bell's state and never query on their own; `.store` overrides context.
 import { expect, fixture, html } from '@open-wc/testing';
-import '../../src/define.js';
-import type { WacrmNotificationBell, WacrmNotificationPanel } from '../../src/index.js';
+import 'wacrm-notifications/define';
+import type { WacrmNotificationBell, WacrmNotificationPanel } from 'wacrm-notifications';
 import { FakeDatabase, storeOver } from './support/fake-queries.js';
 import { nextEvent, part, parts, settle, text } from './support/dom.js';
 

@@ -3,7 +3,7 @@
 // The page runs in an iframe served by the test runner itself, pointed at the runner's stand-in by
 // the query string (the demo server's /demo-api/config is not there, so no automation either).
 import { expect } from '@open-wc/testing';
-import type { WacrmNotificationBell } from '../../src/index.js';
+import type { WacrmNotificationBell } from 'wacrm-notifications';
 import { conversation, eventually, sql, standInInfo, team, type Agent } from './support/stand-in.js';
 
 type Seat = 'main' | 'teammate';

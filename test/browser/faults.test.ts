@@ -6,8 +6,8 @@
 // The server side is test/browser/fault-commands.ts. Run alone with `npm run test:faults`.
 import { expect, fixture, html } from '@open-wc/testing';
 import { createClient, type Session } from '@supabase/supabase-js';
-import '../../src/define.js';
-import { en, type NotificationState, type WacrmNotificationBell, type WacrmNotificationPanel } from '../../src/index.js';
+import 'wacrm-notifications/define';
+import { en, type NotificationState, type WacrmNotificationBell, type WacrmNotificationPanel } from 'wacrm-notifications';
 import { command, eventually, signIn, sql, standInInfo, team, unreadInDatabase, until, type Agent } from './support/stand-in.js';
 
 /** See fault-commands.ts: `count` assignments, each its own commit (its own realtime event). */

@@ -2,7 +2,7 @@
 // stand-in: a signed-in client and session go in as properties, a teammate's assignment raises the
 // badge, and the framework's own event binding hears wacrm-unread-change.
 import { expect, fixture, html } from '@open-wc/testing';
-import type { WacrmNotificationBell } from '../../src/index.js';
+import type { WacrmNotificationBell } from 'wacrm-notifications';
 import { mountInboxHeader as mountReact } from '../../demo/examples/react.js';
 import { mountInboxHeader as mountVue } from '../../demo/examples/vue.js';
 import { assign, conversation, eventually, signIn, team, type Agent } from './support/stand-in.js';

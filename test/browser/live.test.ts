@@ -1,26 +1,13 @@
-// The widget through the real stack: PostgreSQL → the local stand-in → supabase-js → Chromium.
+// The widget through the real stack: PostgreSQL → the local stand-in → supabase-js → the browser.
 // Assignments are committed on the server (the trigger writes the notification); the bell and the
-// panel must show exactly what the database holds for the signed-in user.
-import { expect, fixture, html } from '@open-wc/testing';
-import { createClient, type Session } from '@supabase/supabase-js';
-import '../../src/define.js';
-import type { WacrmNotificationBell, WacrmNotificationPanel } from '../../src/index.js';
-import {
-  assign,
-  conversation,
-  eventually,
-  signIn,
-  sql,
-  standInInfo,
-  team,
-  unreadInDatabase,
-  command,
-  until,
-  type Agent,
-} from './support/stand-in.js';
-
-const badgeText = (bell: WacrmNotificationBell) =>
-  bell.shadowRoot!.querySelector('[part="badge"]')?.textContent?.trim() ?? '';
+// panel must show exactly what the database holds for the signed-in user. Elements are mounted
+// signed in as each form of the package is used (support/live.ts): properties, or the all-in-one
+// file's attributes and the host app's stored session.
+import { expect } from '@open-wc/testing';
+import 'wacrm-notifications/define';
+import type { WacrmNotificationBell, WacrmNotificationPanel } from 'wacrm-notifications';
+import { badgeText, expectEqualsDatabase, isLive, mountSignedIn } from './support/live.js';
+import { assign, conversation, eventually, sql, team, unreadInDatabase, command, until, type Agent } from './support/stand-in.js';
 
 function panelOf(bell: WacrmNotificationBell): WacrmNotificationPanel {
   return bell.shadowRoot!.querySelector('wacrm-notification-panel') as WacrmNotificationPanel;
@@ -42,24 +29,10 @@ function items(panel: WacrmNotificationPanel) {
 }
 
 async function bellFor(agent: Agent) {
-  const { client, session } = await signIn(agent);
-  const bell = await fixture<WacrmNotificationBell>(html`<wacrm-notification-bell></wacrm-notification-bell>`);
-  bell.supabase = client;
-  bell.session = session;
-  await eventually(() => bell.activeStore.state.status === 'ready' && bell.activeStore.state.realtime === 'live', 'bell is live');
-  return { bell, client, session };
-}
-
-/** The list and the badge equal the database: same ids, same read states, same unread count. */
-async function expectEqualsDatabase(bell: WacrmNotificationBell, agent: Agent) {
-  const rows = await sql<{ id: string; unread: boolean }>(
-    `select id, read_at is null as unread from public.notifications where user_id = $1
-     order by created_at desc, id desc limit $2`,
-    [agent.id, bell.activeStore.state.items.length],
-  );
-  const { state } = bell.activeStore;
-  expect(state.items.map((item) => [item.id, item.read_at === null])).to.deep.equal(rows.map((row) => [row.id, row.unread]));
-  expect(state.unreadCount).to.equal(await unreadInDatabase(agent));
+  const mounted = await mountSignedIn(agent, 'wacrm-notification-bell');
+  const bell = mounted.element;
+  await eventually(() => isLive(bell), 'bell is live');
+  return { ...mounted, bell };
 }
 
 describe('live through the local stand-in', () => {
@@ -122,6 +95,23 @@ describe('live through the local stand-in', () => {
     await expectEqualsDatabase(bell, erin);
   });
 
+  it('a panel used alone (a full-page list) shows a live arrival, and a click marks it read in the database', async () => {
+    const { accountId, agents, contactId } = await team(['Uma Reyes', 'Victor Hale']);
+    const [uma, victor] = agents as [Agent, Agent];
+    const { element: panel } = await mountSignedIn(uma, 'wacrm-notification-panel');
+    await eventually(() => isLive(panel), 'panel is live');
+    expect(panel.ownsStore, 'alone, it keeps a store of its own').to.equal(true);
+    expect(items(panel)).to.deep.equal([]);
+
+    await assign(await conversation(accountId, contactId), uma, victor);
+    await eventually(() => items(panel).length === 1, 'the entry arrives');
+    expect(items(panel)[0]).to.include({ unread: true, body: 'Victor Hale assigned you a conversation with Maria Silva' });
+    items(panel)[0]!.element.click();
+    await eventually(() => items(panel)[0]?.unread === false, 'shown read at once');
+    await until(async () => (await unreadInDatabase(uma)) === 0, 'the click reached the database');
+    await expectEqualsDatabase(panel, uma);
+  });
+
   it('two elements signed in as the same user in one page stay in step', async () => {
     const { accountId, agents, contactId } = await team(['Gina Lopez', 'Hugo Silva']);
     const [gina, hugo] = agents as [Agent, Agent];
@@ -153,9 +143,9 @@ describe('live through the local stand-in', () => {
     const { accountId, agents, contactId } = await team(['Kim Park', 'Lee Ray']);
     const [kim, lee] = agents as [Agent, Agent];
     await assign(await conversation(accountId, contactId), kim, lee);
-    const { bell } = await bellFor(kim);
+    const { bell, signOut } = await bellFor(kim);
     expect(badgeText(bell)).to.equal('1');
-    bell.session = null;
+    await signOut();
     await eventually(() => bell.activeStore.state.status === 'signed-out', 'signed out');
     expect(badgeText(bell)).to.equal('');
     expect(bell.activeStore.state.items).to.deep.equal([]);
@@ -175,36 +165,12 @@ describe('live through the local stand-in', () => {
     expect((window as unknown as { __pwned?: number }).__pwned).to.equal(undefined);
   });
 
-  it('a session that expires and is refreshed keeps delivering', async () => {
-    const { accountId, agents, contactId } = await team(['Olga Berg', 'Pat Quinn']);
-    const [olga, pat] = agents as [Agent, Agent];
-    const { url, anonKey } = await standInInfo();
-    let token = await command<string>('token', { agent: olga, seconds: 3 });
-    const session = (access_token: string, seconds: number) =>
-      ({ access_token, expires_at: Math.floor(Date.now() / 1000) + seconds, user: { id: olga.id } }) as unknown as Session;
-    const client = createClient(url, anonKey, { accessToken: async () => token });
-    const bell = await fixture<WacrmNotificationBell>(html`<wacrm-notification-bell></wacrm-notification-bell>`);
-    bell.supabase = client;
-    bell.session = session(token, 3);
-    await eventually(() => bell.activeStore.state.realtime === 'live', 'live');
-    // The host's auth refreshes the session before it expires and hands the new one over.
-    token = await command<string>('token', { agent: olga, seconds: 600 });
-    bell.session = session(token, 600);
-    await new Promise((resolve) => setTimeout(resolve, 4000)); // the first token is now expired
-    await assign(await conversation(accountId, contactId), olga, pat);
-    await eventually(() => badgeText(bell) === '1', 'still delivering after the first token expired');
-    expect(bell.activeStore.state.status).to.equal('ready');
-    await expectEqualsDatabase(bell, olga);
-  });
-
   /** Signs in, mounts a bell and opens it once it reported `code`; returns the panel's error text. */
   async function errorShownFor(agent: Agent, code: string): Promise<{ bell: WacrmNotificationBell; text: string }> {
-    const { client, session } = await signIn(agent);
-    const bell = await fixture<WacrmNotificationBell>(html`<wacrm-notification-bell></wacrm-notification-bell>`);
     const errors: string[] = [];
-    bell.addEventListener('wacrm-error', (event) => errors.push(event.error.code));
-    bell.supabase = client;
-    bell.session = session;
+    const { element: bell } = await mountSignedIn(agent, 'wacrm-notification-bell', {
+      beforeConfigure: (element) => element.addEventListener('wacrm-error', (event) => errors.push(event.error.code)),
+    });
     await eventually(() => errors.includes(code), `wacrm-error ${code}`);
     await bell.show();
     const panel = panelOf(bell);

@@ -2,9 +2,8 @@
 // items, filtering, marking everything read, its states, and loading more while scrolling.
 import { aTimeout, expect, fixture, html, waitUntil } from '@open-wc/testing';
 import { sendKeys } from '@web/test-runner-commands';
-import '../../src/define.js';
-import { expandHref, type NotificationReadEvent, type WacrmNotificationPanel } from '../../src/index.js';
-import type { NotificationStore } from '../../src/store/notification-store.js';
+import 'wacrm-notifications/define';
+import { expandHref, type NotificationReadEvent, type NotificationStore, type WacrmNotificationPanel } from 'wacrm-notifications';
 import { FakeDatabase, gate, permissionDenied, storeOver } from './support/fake-queries.js';
 import { deepActiveElement, describeElement, focused, nextEvent, part, parts, settle, text } from './support/dom.js';
 

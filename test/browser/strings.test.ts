@@ -1,9 +1,8 @@
 // What the elements say: built-in Portuguese (Brazil) and Spanish, the page's language inherited,
 // any string overridable, and notification text that is only ever text.
 import { expect, fixture, html } from '@open-wc/testing';
-import '../../src/define.js';
-import type { WacrmNotificationBell, WacrmNotificationPanel } from '../../src/index.js';
-import type { NotificationStore } from '../../src/store/notification-store.js';
+import 'wacrm-notifications/define';
+import type { NotificationStore, WacrmNotificationBell, WacrmNotificationPanel } from 'wacrm-notifications';
 import { FakeDatabase, storeOver } from './support/fake-queries.js';
 import { panelOf, part, parts, settle, text } from './support/dom.js';
 

@@ -1,9 +1,8 @@
 // Styling through the public surface only: ::part() on every region (exported through the bell),
 // --wacrm-* custom properties set on any ancestor, and nothing crossing the shadow boundary.
 import { expect, fixture, html } from '@open-wc/testing';
-import '../../src/define.js';
-import type { WacrmNotificationBell } from '../../src/index.js';
-import { NotificationStore } from '../../src/store/notification-store.js';
+import 'wacrm-notifications/define';
+import { NotificationStore, type WacrmNotificationBell } from 'wacrm-notifications';
 import { FakeDatabase, permissionDenied, storeOver } from './support/fake-queries.js';
 import { panelOf, part, settle } from './support/dom.js';
 

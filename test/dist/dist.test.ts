@@ -60,6 +60,17 @@ test('both CDN files register both tags and export the API', () => {
   assert.match(all, /export\s*\{[^}]*\bas createClient\b/, 'the all-in-one file exports createClient');
 });
 
+test('neither CDN file holds the terser fault: a class handed to an emptied function', () => {
+  // terser 5 compressed lit's directive() to `(()=>{})(class …)`, so repeat() and every directive
+  // rendered nothing in the minified files (see esbuildMinify in scripts/bundle-options.mjs). A cheap
+  // signature only: rendering a list from each shipped file is `npm run test:artifacts`.
+  const fault = /\(\s*(?:\(\s*\)\s*=>|function\s*\(\s*\))\s*\{\s*\}\s*\)\s*\(\s*class\b/;
+  for (const [file, code] of [['slim', slim], ['all-in-one', all]] as const) {
+    const match = fault.exec(code);
+    assert.equal(match, null, `${file}: ${match ? code.slice(Math.max(0, match.index - 80), match.index + 80) : ''}`);
+  }
+});
+
 test('npm pack ships the entry points, declarations, manifest and migrations, and nothing else', () => {
   // The build ran just before; prepack would only build again.
   const output = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' });

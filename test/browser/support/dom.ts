@@ -1,6 +1,6 @@
 // Small helpers to reach into the elements' shadow roots the way a stylesheet would: by part.
 import { nextFrame, oneEvent } from '@open-wc/testing';
-import type { WacrmNotificationBell, WacrmNotificationPanel } from '../../../src/index.js';
+import type { WacrmNotificationBell, WacrmNotificationPanel } from 'wacrm-notifications';
 
 export function part<T extends Element = HTMLElement>(host: Element, name: string): T | null {
   return host.shadowRoot!.querySelector<T>(`[part~="${name}"]`);

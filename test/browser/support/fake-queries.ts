@@ -1,11 +1,31 @@
 // An in-memory NotificationQueries for element tests in the browser (no node: imports). It answers
 // like the real data source: keyset pages newest first, unread counts beyond a cursor, mark-read
-// with the server's time, and it can be told to hold queries back or to fail.
-import { compareNewestFirst, type Cursor, type WacrmNotification } from '../../../src/notification.js';
-import { NotificationSourceError, type NotificationQueries } from '../../../src/store/notification-source.js';
-import { NotificationStore } from '../../../src/store/notification-store.js';
+// with the server's time, and it can be told to hold queries back or to fail. The store and the
+// error class come from the package by name, so in each form (test/browser/forms.ts) the store
+// under test is the shipped one.
+import {
+  NotificationSourceError,
+  NotificationStore,
+  type Cursor,
+  type NotificationQueries,
+  type WacrmNotification,
+} from 'wacrm-notifications';
 
 export const ME = 'user-me';
+
+/** The database's order, `created_at desc, id desc`: negative when `a` comes first. */
+function compareNewestFirst(a: Cursor, b: Cursor): number {
+  const byTime = timeKey(b.created_at) - timeKey(a.created_at);
+  if (byTime !== 0) return byTime;
+  return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
+}
+
+/** Microseconds since the epoch, for ISO timestamps with up to six fractional digits. */
+function timeKey(timestamp: string): number {
+  const normalized = timestamp.replace(' ', 'T').replace(/([+-]\d\d)$/, '$1:00');
+  const micros = Number((/\.(\d+)/.exec(normalized)?.[1] ?? '').padEnd(6, '0').slice(0, 6));
+  return Date.parse(normalized.replace(/\.\d+/, '')) * 1000 + micros;
+}
 
 let sequence = 0;
 const nextId = () => `00000000-0000-4000-8000-${String(++sequence).padStart(12, '0')}`;
