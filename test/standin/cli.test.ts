@@ -3,14 +3,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import pg from 'pg';
-
-const repository = fileURLToPath(new URL('../..', import.meta.url));
-/** Start-up creates and migrates a throw-away cluster: seconds, but CI machines can be slow. */
-const START_TIMEOUT_MS = 60_000;
-const STOP_TIMEOUT_MS = 30_000;
+import { existsSync } from 'node:fs';
+import {
+  collect,
+  dataDirectoryOf,
+  exitOf,
+  processesMentioning,
+  repository,
+  stopOnFailure,
+} from '../support/commands.js';
 
 function runCommand(args: string[]): ChildProcess {
   return spawn('npm', ['run', 'supabase', '--', ...args], {
@@ -19,79 +20,6 @@ function runCommand(args: string[]): ChildProcess {
     // Always the embedded database: the test is about the processes this command owns.
     env: { ...process.env, DATABASE_URL: '' },
   });
-}
-
-/** Everything the child wrote to a stream so far, and a way to wait for a line that matches. */
-function collect(stream: NodeJS.ReadableStream) {
-  let text = '';
-  const waiters: Array<() => void> = [];
-  stream.setEncoding('utf8');
-  stream.on('data', (chunk: string) => {
-    text += chunk;
-    for (const wake of waiters.splice(0)) wake();
-  });
-  return {
-    get text() {
-      return text;
-    },
-    async waitFor(pattern: RegExp, child: ChildProcess, what: string): Promise<RegExpMatchArray> {
-      const deadline = Date.now() + START_TIMEOUT_MS;
-      for (;;) {
-        const match = text.match(pattern);
-        if (match) return match;
-        if (child.exitCode !== null) throw new Error(`the command exited (${child.exitCode}) before ${what}:\n${text}`);
-        if (Date.now() > deadline) throw new Error(`no ${what} within ${START_TIMEOUT_MS} ms:\n${text}`);
-        await new Promise<void>((resolve) => {
-          waiters.push(resolve);
-          setTimeout(resolve, 200);
-        });
-      }
-    },
-  };
-}
-
-async function exitOf(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  if (child.exitCode !== null || child.signalCode !== null) return { code: child.exitCode, signal: child.signalCode };
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the command did not exit within ${STOP_TIMEOUT_MS} ms`)), STOP_TIMEOUT_MS);
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal });
-    });
-  });
-}
-
-/** Processes whose command line mentions `needle` (Linux /proc), e.g. `postgres -D <dir>`. */
-function processesMentioning(needle: string): string[] {
-  const found: string[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const commandLine = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').join(' ');
-      if (commandLine.includes(needle)) found.push(`${entry}: ${commandLine}`);
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  return found;
-}
-
-async function dataDirectoryOf(databaseUrl: string): Promise<string> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ data_directory: string }>('show data_directory');
-    return rows[0]!.data_directory;
-  } finally {
-    await client.end();
-  }
-}
-
-/** The child's stop, whatever happened in the test (a failing assertion must not leave a cluster). */
-function stopOnFailure(child: ChildProcess): () => void {
-  return () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-  };
 }
 
 test('--json prints one line with the URL and keys once the API answers; SIGTERM stops everything with exit 0', async (t) => {
