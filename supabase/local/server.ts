@@ -72,9 +72,13 @@ export async function startLocalSupabase(options: LocalSupabaseOptions = {}): Pr
 
   const apiPool = new pg.Pool({ connectionString: asRole(database.databaseUrl, 'authenticator', 'postgres'), max: 20 });
   const adminPool = new pg.Pool({ connectionString: database.databaseUrl, max: 10 });
-  // A pooled connection that dies (database restart) must not crash the process.
-  apiPool.on('error', () => undefined);
-  adminPool.on('error', () => undefined);
+  // A pooled connection that dies (database restart) must not crash the process: idle ones report to
+  // the pool, checked-out ones (pg-pool takes its listener off them) to their own listener; their
+  // next query fails and they are dropped.
+  for (const pool of [apiPool, adminPool]) {
+    pool.on('error', () => undefined);
+    pool.on('connect', (client) => client.on('error', () => undefined));
+  }
 
   const standIn: StandIn = {
     jwtSecret,

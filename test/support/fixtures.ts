@@ -22,7 +22,9 @@ export class Fixtures {
 
   constructor(readonly target: Target) {
     this.db = new pg.Pool({ connectionString: target.databaseUrl, max: 4 });
+    // A database restart (the fault suite) must not crash the process, even with a client checked out.
     this.db.on('error', () => undefined);
+    this.db.on('connect', (client) => client.on('error', () => undefined));
   }
 
   async account(name = 'Test account'): Promise<string> {

@@ -56,6 +56,7 @@ export class Evaluator {
     this.pool = new pg.Pool({ connectionString: databaseUrl, max: connections, application_name: 'wacrm_realtime' });
     // A connection lost with the database (restart) must not crash the process; the pool opens new ones.
     this.pool.on('error', () => undefined);
+    this.pool.on('connect', (client) => client.on('error', () => undefined)); // checked out (see server.ts)
   }
 
   /** One boolean per filter value, flattened in group order. */
