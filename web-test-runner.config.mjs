@@ -1,8 +1,9 @@
-// Browser suites in Debian's Chromium (no browser download), against the local stand-in that the
-// standInPlugin starts for the run. Run with `npm run test:browser`.
+// Browser suites in Chromium, Firefox and WebKit from Debian's packages (no browser download), one
+// engine after the other, against the local stand-in that the standInPlugin starts for the run.
+// Run with `npm run test:browser`; one engine alone with `WACRM_BROWSERS=firefox npm run test:browser`
+// (test/browser/browsers.ts).
 import { esbuildPlugin } from '@web/dev-server-esbuild';
-import { chromeLauncher } from '@web/test-runner-chrome';
-import { chromiumArgs, chromiumPath } from './scripts/chromium.mjs';
+import { browsers } from './test/browser/browsers.ts';
 import { standInPlugin } from './test/browser/standin-plugin.ts';
 import { cdnMiddleware } from './test/browser/cdn-plugin.ts';
 import { commonjsPlugin } from './test/browser/commonjs-plugin.ts';
@@ -27,15 +28,9 @@ export default {
   concurrency: 1,
   testFramework: { config: { timeout: 20000 } },
   testsFinishTimeout: 300000,
-  browsers: [
-    chromeLauncher({
-      launchOptions: {
-        executablePath: chromiumPath,
-        headless: true,
-        args: chromiumArgs,
-      },
-    }),
-  ],
+  browsers: browsers(),
+  // One engine at a time: the suites share one stand-in, and some restart it.
+  concurrentBrowsers: 1,
   plugins: [
     packageNamesPlugin(),
     esbuildPlugin({ ts: true, tsx: true, target: 'es2022', tsconfig: './tsconfig.json' }),

@@ -1,12 +1,12 @@
 // Server-side faults for test/browser/faults.test.ts, run through the stand-in plugin's commands:
 // bursts of assignments, restarts of the API or of PostgreSQL, and the page taken offline or hidden
-// through DevTools. A page that is offline cannot hear a command's answer until it is back online
+// through its browser's automation protocol (browsers.ts: DevTools in Chromium, WebDriver BiDi in
+// Firefox, WebDriver in WebKit). A page that is offline cannot hear a command's answer until it is back online
 // (and a hidden one runs its timers slowly), so the commands that take the page away bring it back
 // themselves, after running the server-side steps given in `during`.
 import pg from 'pg';
 import type { BasicTestSession } from '@web/test-runner';
-import type { ChromeLauncher } from '@web/test-runner-chrome';
-import type { Page } from 'puppeteer-core';
+import { controlsOf } from './browsers.js';
 import type { Fixtures } from '../support/fixtures.js';
 import type { Target } from '../support/target.js';
 
@@ -42,6 +42,7 @@ async function burst(fixtures: Fixtures, payload: Payload): Promise<BurstResult>
   if (payload?.inOneSession) return burstInOneSession(fixtures, rows, payload?.assigneeId);
   const pool = new pg.Pool({ connectionString: fixtures.target.databaseUrl, max: connections });
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   try {
     const warm = await Promise.all(Array.from({ length: connections }, () => pool.connect()));
     for (const client of warm) client.release();
@@ -96,10 +97,6 @@ async function burstInOneSession(fixtures: Fixtures, rows: { id: string }[], ass
   }
 }
 
-function pageOf(session: BasicTestSession): Page {
-  return (session.browser as ChromeLauncher).getPage(session.id);
-}
-
 interface Step {
   command: string;
   payload?: Payload;
@@ -128,16 +125,6 @@ async function away(
   }
 }
 
-async function setWindowState(page: Page, windowState: 'minimized' | 'normal'): Promise<void> {
-  const cdp = await page.createCDPSession();
-  try {
-    const { windowId } = await cdp.send('Browser.getWindowForTarget');
-    await cdp.send('Browser.setWindowBounds', { windowId, bounds: { windowState } });
-  } finally {
-    await cdp.detach();
-  }
-}
-
 export function faultCommands(
   getTarget: () => Target,
   getFixtures: () => Fixtures,
@@ -158,24 +145,26 @@ export function faultCommands(
       await local().restartDatabase();
       return true;
     },
-    /** DevTools offline mode for `ms` (requests fail, frames wait), running `during` meanwhile. */
+    /** true, or why this browser cannot be taken offline (the offline tests skip it, saying so). */
+    'standin:can-go-offline': async (_, session) => controlsOf(session).canGoOffline(),
+    /** The browser's offline mode for `ms` (requests fail, frames wait), running `during` meanwhile. */
     'standin:offline': (payload, session) => {
-      const page = pageOf(session);
+      const controls = controlsOf(session);
       return away(
         payload,
         (step) => run(step, session),
-        () => page.setOfflineMode(true),
-        () => page.setOfflineMode(false),
+        () => controls.setOffline(session.id, true),
+        () => controls.setOffline(session.id, false),
       );
     },
     /** The window minimized for `ms` (the page is really hidden: visibilitychange), `during` meanwhile. */
     'standin:hidden': (payload, session) => {
-      const page = pageOf(session);
+      const controls = controlsOf(session);
       return away(
         payload,
         (step) => run(step, session),
-        () => setWindowState(page, 'minimized'),
-        () => setWindowState(page, 'normal'),
+        () => controls.setHidden(session.id, true),
+        () => controls.setHidden(session.id, false),
       );
     },
   };

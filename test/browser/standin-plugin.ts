@@ -1,5 +1,5 @@
 // A web-test-runner plugin that starts the local Supabase stand-in once for the browser suite and
-// lets tests in Chromium drive the server side through executeServerCommand: make agents and
+// lets tests in each browser drive the server side through executeServerCommand: make agents and
 // conversations, assign as a teammate or an automation, read the database, drop every socket.
 import type { BasicTestSession, TestRunnerPlugin } from '@web/test-runner';
 import { Fixtures, PASSWORD } from '../support/fixtures.js';
