@@ -81,7 +81,12 @@ function listTestFiles(): string[] {
     .map((name) => `test/browser/${name}`);
 }
 
-/** The test page of a form: its import map, the form's name for the test helpers, the error watch. */
+/**
+ * The test page of a form: its import map, the form's name for the test helpers, the error watch.
+ * `<head>` has an attribute so that web-test-runner, which injects its module scripts right after a
+ * bare `<head>` (else after `<body>`), puts them after the import map: Firefox and WebKit ignore an
+ * import map that comes after the first module script.
+ */
 export function pageFor(form: Form) {
   const entry = entries[form];
   const imports: Record<string, string> = {
@@ -92,7 +97,7 @@ export function pageFor(form: Form) {
   const importMap = JSON.stringify({ imports }, null, 2);
   return (testFramework: string) => `<!doctype html>
 <html>
-  <head>
+  <head data-wacrm-form="${form}">
     <meta charset="utf-8">
     <meta name="wacrm-form" content="${form}">
     <script type="importmap">${importMap}</script>
