@@ -1,5 +1,5 @@
 // The fault suite: the widget through the real stack (PostgreSQL → the local stand-in → supabase-js
-// → Chromium) while things go wrong: a burst of assignments, the API or the database restarted, the
+// → each browser) while things go wrong: a burst of assignments, the API or the database restarted, the
 // browser offline, a session that expires, a tab hidden for a while, mark-all racing new rows. Each
 // test ends with the list and the badge compared to a direct SQL query, and watches every store
 // snapshot on the way (no duplicate, never a negative count) and the page (no uncaught exception).

@@ -192,6 +192,11 @@ export class WebDriverLauncher implements BrowserLauncher, EngineControls {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.driver = driver;
+    // However the runner ends, no display or driver outlives it (MiniBrowser ends with its display).
+    process.once('exit', () => {
+      driver.kill('SIGKILL');
+      xvfb.kill('SIGKILL');
+    });
     driver.stdout!.on('data', (chunk: Buffer) => (output += chunk));
     driver.stderr!.on('data', (chunk: Buffer) => (output += chunk));
     const exited = new Promise<never>((_, reject) =>
