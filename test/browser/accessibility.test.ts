@@ -3,7 +3,7 @@ import { expect, fixture, html } from '@open-wc/testing';
 import 'wacrm-notifications/define';
 import { NotificationStore, type WacrmNotificationBell, type WacrmNotificationPanel } from 'wacrm-notifications';
 import { FakeDatabase, gate, permissionDenied, storeOver } from './support/fake-queries.js';
-import { panelOf, part, settle } from './support/dom.js';
+import { nextEvent, panelOf, part, settle } from './support/dom.js';
 
 async function bell(store: NotificationStore, open = true) {
   const el = await fixture<WacrmNotificationBell>(html`<wacrm-notification-bell .store=${store}></wacrm-notification-bell>`);
@@ -101,7 +101,9 @@ describe('accessibility (axe)', () => {
   });
 
   it('open and signed out', async () => {
-    const el = await bell(new NotificationStore());
+    const signedOut = new NotificationStore();
+    signedOut.reset(null, null);
+    const el = await bell(signedOut);
     expect(part(panelOf(el), 'signed-out')).to.exist;
     await expect(el).to.be.accessible();
   });
@@ -110,6 +112,10 @@ describe('accessibility (axe)', () => {
     const el = await fixture<WacrmNotificationBell>(html`<wacrm-notification-bell></wacrm-notification-bell>`);
     await el.show();
     await settle(el, panelOf(el));
+    await expect(el, 'waiting for the client').to.be.accessible();
+    await nextEvent(el, 'wacrm-error');
+    await settle(el, panelOf(el));
+    expect(part(panelOf(el), 'error')).to.exist;
     await expect(el).to.be.accessible();
   });
 

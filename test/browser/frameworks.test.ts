@@ -1,6 +1,6 @@
 // The React 19 and Vue 3 examples (demo/examples/) mounted as an app would, against the local
 // stand-in: a signed-in client and session go in as properties, a teammate's assignment raises the
-// badge, and the framework's own event binding hears wacrm-unread-change.
+// badge, the framework's own event binding hears wacrm-unread-change, and no wacrm-error is fired.
 import { expect, fixture, html } from '@open-wc/testing';
 import type { WacrmNotificationBell } from 'wacrm-notifications';
 import { mountInboxHeader as mountReact } from '../../demo/examples/react.js';
@@ -16,6 +16,8 @@ async function scenario(mount: (container: Element, agent: Awaited<ReturnType<ty
   const signedIn = await signIn(hugo);
   const container = await fixture<HTMLDivElement>(html`<div></div>`);
   const counts: number[] = [];
+  const errors: string[] = [];
+  container.addEventListener('wacrm-error', (event) => errors.push(event.error.code));
   const unmount = mount(container, signedIn, (count) => counts.push(count));
   try {
     await eventually(() => container.querySelector('wacrm-notification-bell') !== null, 'the bell is rendered');
@@ -28,6 +30,7 @@ async function scenario(mount: (container: Element, agent: Awaited<ReturnType<ty
     await assign(await conversation(accountId, contactId), hugo, gabriela);
     await eventually(() => badgeText(bell) === '1', 'badge shows 1');
     await eventually(() => counts.at(-1) === 1, 'the framework’s listener heard wacrm-unread-change');
+    expect(errors, 'the README’s 2c setup reports no error').to.deep.equal([]);
   } finally {
     unmount();
     await signedIn.client.removeAllChannels();

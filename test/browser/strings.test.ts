@@ -4,7 +4,7 @@ import { expect, fixture, html } from '@open-wc/testing';
 import 'wacrm-notifications/define';
 import type { NotificationStore, WacrmNotificationBell, WacrmNotificationPanel } from 'wacrm-notifications';
 import { FakeDatabase, storeOver } from './support/fake-queries.js';
-import { panelOf, part, parts, settle, text } from './support/dom.js';
+import { nextEvent, panelOf, part, parts, settle, text } from './support/dom.js';
 
 async function storeWith(unread: number) {
   const db = new FakeDatabase();
@@ -79,6 +79,7 @@ describe('strings', () => {
     const panel = await fixture<WacrmNotificationPanel>(
       html`<wacrm-notification-panel .strings=${{ errors: { 'no-client': 'Wire up Supabase first.' } }}></wacrm-notification-panel>`,
     );
+    await nextEvent(panel, 'wacrm-error');
     await settle(panel);
     expect(text(part(panel, 'error'))).to.equal('Wire up Supabase first.');
   });

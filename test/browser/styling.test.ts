@@ -69,6 +69,7 @@ describe('styling', () => {
       expect(getComputedStyle(part(panelOf(error), 'error')!).scrollMarginTop).to.equal(marker(2));
 
       const signedOut = new NotificationStore();
+      signedOut.reset(null, null);
       const out = await openBell(signedOut);
       expect(getComputedStyle(part(panelOf(out), 'signed-out')!).scrollMarginTop).to.equal(marker(3));
     } finally {

@@ -35,18 +35,37 @@ test('the CDN file stays within 25 KB gzip; sizes of both files and of our code 
 });
 
 /** Static `import … from '…'`, `import '…'`, `export … from '…'` and dynamic `import('…')`, with the specifier. */
-const importsOf = (code: string) =>
-  [...code.matchAll(/(?:\bimport\s*(?:[\w$*{][^;'"`]*?from\s*)?|\bexport\s*[*{][^;'"`]*?from\s*|\bimport\s*\(\s*)(["'`])([^"'`]+)\1/g)].map((match) => match[2]);
+const importsOf = (code: string): string[] =>
+  [...code.matchAll(/(?:\bimport\s*(?:[\w$*{][^;'"`]*?from\s*)?|\bexport\s*[*{][^;'"`]*?from\s*|\bimport\s*\(\s*)(["'`])([^"'`]+)\1/g)].map((match) => match[2]!);
 
-test('the slim CDN file imports nothing and holds no supabase-js code', () => {
-  // One self-contained module: no static or dynamic import of anything, @supabase/* included.
-  assert.deepEqual(importsOf(slim), []);
+/**
+ * The modules a CDN file loads on demand: only its own chunks beside it (`./<name>.<module>-<hash>.js`,
+ * the Portuguese and Spanish strings), each existing and importing nothing further.
+ */
+function ownChunks(name: string, code: string): string[] {
+  const chunks = importsOf(code).filter((specifier) => specifier.startsWith('./'));
+  for (const chunk of chunks) {
+    assert.match(chunk, new RegExp(`^\\./${name.replace('.', '\\.')}\\.[\\w-]+-[\\w-]+\\.js$`), `${name}.js loads ${chunk}, not a chunk of its own`);
+    assert.ok(existsSync(new URL(`dist/cdn/${chunk.slice(2)}`, root)), `${name}.js loads ${chunk}, which the build did not write`);
+    assert.deepEqual(importsOf(read(`dist/cdn/${chunk.slice(2)}`)), [], `${chunk} imports something`);
+  }
+  return chunks;
+}
+
+test('the slim CDN file imports nothing but its own language chunks, and holds no supabase-js code', () => {
+  // One self-contained module with, beside it, the built-in languages other than English.
+  const chunks = ownChunks('wacrm-notifications', slim);
+  assert.equal(chunks.length, 2, 'the Portuguese and Spanish strings load on demand');
+  assert.deepEqual(importsOf(slim).filter((specifier) => !chunks.includes(specifier)), []);
   assert.ok(!slim.includes('@supabase/'), 'the slim CDN file names @supabase/');
   for (const name of SUPABASE_CODE) assert.ok(!slim.includes(name), `the slim CDN file contains supabase-js code (${name})`);
-  // …while the all-in-one file bundles it: no import is left but auth-js's optional, caught
-  // `import("@opentelemetry/api")`, which in a browser simply yields nothing (and an `import ws
-  // from "ws"` inside realtime-js's help text for Node users).
-  assert.deepEqual(importsOf(all).sort(), ['@opentelemetry/api', 'ws']);
+  // …while the all-in-one file bundles it: no import is left but its own chunks and auth-js's
+  // optional, caught `import("@opentelemetry/api")`, which in a browser simply yields nothing (and
+  // an `import ws from "ws"` inside realtime-js's help text for Node users).
+  const allChunks = ownChunks('wacrm-notifications.all', all);
+  for (const specifier of importsOf(all).filter((imported) => !allChunks.includes(imported))) {
+    assert.ok(['@opentelemetry/api', 'ws'].includes(specifier), `the all-in-one file imports ${specifier}`);
+  }
   for (const name of ['GoTrueClient', 'RealtimeClient', 'supabase-url', 'supabase-key']) assert.ok(all.includes(name), `the all-in-one file lacks ${name}`);
 });
 
