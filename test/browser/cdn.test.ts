@@ -6,13 +6,10 @@ import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import type { WacrmNotificationBell } from 'wacrm-notifications';
 import { assign, conversation, eventually, standInInfo, team, type Agent } from './support/stand-in.js';
 import { escapeHtml, openPage, type Page } from './support/page.js';
+import { badgeText, defaultStorageKey as storageKeyFor, isLive } from './support/live.js';
 
-const badgeText = (bell: WacrmNotificationBell) => bell.shadowRoot?.querySelector('[part="badge"]')?.textContent?.trim() ?? '';
-const isLive = (bell: WacrmNotificationBell) => bell.activeStore.state.status === 'ready' && bell.activeStore.state.realtime === 'live';
 const bellOf = (page: Page) => page.document.querySelector('wacrm-notification-bell') as WacrmNotificationBell;
 
-/** supabase-js's default storage key for the stand-in's URL (`sb-<first label of the host>-auth-token`). */
-const storageKeyFor = (url: string) => `sb-${new URL(url).hostname.split('.')[0]}-auth-token`;
 
 let page: Page | undefined;
 let hostClient: SupabaseClient | undefined;

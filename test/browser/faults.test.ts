@@ -9,6 +9,7 @@ import { createClient, type Session } from '@supabase/supabase-js';
 import 'wacrm-notifications/define';
 import { en, type NotificationState, type WacrmNotificationBell, type WacrmNotificationPanel } from 'wacrm-notifications';
 import { command, eventually, signIn, sql, standInInfo, team, unreadInDatabase, until, type Agent } from './support/stand-in.js';
+import { badgeText } from './support/live.js';
 
 /** See fault-commands.ts: `count` assignments, each its own commit (its own realtime event). */
 interface BurstPayload {
@@ -29,8 +30,6 @@ interface BurstResult {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-const badgeText = (bell: WacrmNotificationBell) =>
-  bell.shadowRoot!.querySelector('[part="badge"]')?.textContent?.trim() ?? '';
 
 const panelOf = (bell: WacrmNotificationBell) =>
   bell.shadowRoot!.querySelector('wacrm-notification-panel') as WacrmNotificationPanel;

@@ -6,9 +6,8 @@ import type { WacrmNotificationBell } from 'wacrm-notifications';
 import { mountInboxHeader as mountReact } from '../../demo/examples/react.js';
 import { mountInboxHeader as mountVue } from '../../demo/examples/vue.js';
 import { assign, conversation, eventually, signIn, team, type Agent } from './support/stand-in.js';
+import { badgeText, isLive } from './support/live.js';
 
-const badgeText = (bell: WacrmNotificationBell) => bell.shadowRoot?.querySelector('[part="badge"]')?.textContent?.trim() ?? '';
-const isLive = (bell: WacrmNotificationBell) => bell.activeStore.state.status === 'ready' && bell.activeStore.state.realtime === 'live';
 
 async function scenario(mount: (container: Element, agent: Awaited<ReturnType<typeof signIn>>, onUnread: (count: number) => void) => () => void) {
   const { accountId, agents, contactId } = await team(['Gabriela Souza', 'Hugo Alves']);

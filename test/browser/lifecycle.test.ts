@@ -27,10 +27,8 @@ import {
   unreadInDatabase,
   type Agent,
 } from './support/stand-in.js';
+import { badgeText, isLive } from './support/live.js';
 
-const badgeText = (bell: WacrmNotificationBell) => text(bell.shadowRoot?.querySelector('[part="badge"]'));
-const isLive = (bell: WacrmNotificationBell) =>
-  bell.activeStore.state.status === 'ready' && bell.activeStore.state.realtime === 'live';
 
 /** The test page's import map, so that a page of our own loads the package in the same form. */
 const importMap = () => document.querySelector('script[type="importmap"]')?.outerHTML ?? '';

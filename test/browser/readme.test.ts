@@ -7,6 +7,7 @@ import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import type { WacrmNotificationBell } from 'wacrm-notifications';
 import { assign, conversation, eventually, standInInfo, team, type Agent } from './support/stand-in.js';
 import { openPage, type Page } from './support/page.js';
+import { badgeText, defaultStorageKey as storageKeyFor, isLive } from './support/live.js';
 
 /** The first ```html block under the README heading that starts with `heading`. */
 async function readmeExample(heading: string): Promise<string> {
@@ -40,9 +41,6 @@ function sitePage(example: string): Promise<Page> {
   </head><body>${example}</body></html>`);
 }
 
-const storageKeyFor = (url: string) => `sb-${new URL(url).hostname.split('.')[0]}-auth-token`;
-const badgeText = (bell: WacrmNotificationBell) => bell.shadowRoot?.querySelector('[part="badge"]')?.textContent?.trim() ?? '';
-const isLive = (bell: WacrmNotificationBell) => bell.activeStore.state.status === 'ready' && bell.activeStore.state.realtime === 'live';
 
 let page: Page | undefined;
 let siteClient: SupabaseClient | undefined;

@@ -86,6 +86,9 @@ export async function mountSignedIn<K extends Tag>(
   };
 }
 
+/** supabase-js's default storage key for a project URL (`sb-<first label of the host>-auth-token`). */
+export const defaultStorageKey = (url: string) => `sb-${new URL(url).hostname.split('.')[0]}-auth-token`;
+
 export const badgeText = (bell: WacrmNotificationBell) =>
   bell.shadowRoot!.querySelector('[part="badge"]')?.textContent?.trim() ?? '';
 
