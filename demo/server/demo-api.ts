@@ -29,6 +29,9 @@ export interface DemoConfig {
   automation: boolean;
 }
 
+/** A uuid as Postgres prints it (any case): what the page sends, and all the endpoint accepts. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -53,56 +56,116 @@ export function demoApi(options: DemoApiOptions): DemoApi {
     let callerId: string;
     try {
       const claims = verifyJwt(token, options.jwtSecret);
-      if (claims.role !== 'authenticated' || typeof claims.sub !== 'string') throw new Error('not a user token');
+      if (claims.role !== 'authenticated' || typeof claims.sub !== 'string' || !UUID.test(claims.sub)) throw new Error('not a user token');
       callerId = claims.sub;
     } catch {
       throw new ApiError(401, 'your session is not valid any more: sign in again');
     }
-    const body = (await readJson(request)) as { conversationId?: unknown; assigneeId?: unknown };
-    if (typeof body.conversationId !== 'string' || typeof body.assigneeId !== 'string') {
-      throw new ApiError(400, 'send {"conversationId": "…", "assigneeId": "…"}');
-    }
+    const body = await readJson(request);
+    const conversationId = uuidField(body, 'conversationId');
+    const assigneeId = uuidField(body, 'assigneeId');
     const { rowCount } = await pool.query(
       `update public.conversations c set assigned_agent_id = $3
         where c.id = $2
           and exists (select 1 from public.profiles p where p.user_id = $1 and p.account_id = c.account_id)
           and exists (select 1 from public.profiles p where p.user_id = $3 and p.account_id = c.account_id)`,
-      [callerId, body.conversationId, body.assigneeId],
+      [callerId, conversationId, assigneeId],
     );
-    if (rowCount === 0) throw new ApiError(404, 'no such conversation and agent in your account');
+    if (rowCount === 0) {
+      // Which of the two is missing, said without revealing anything outside the caller's account.
+      const { rows } = await pool.query<{ found: boolean }>(
+        `select exists (
+           select 1 from public.conversations c
+             join public.profiles p on p.account_id = c.account_id and p.user_id = $1
+            where c.id = $2) as found`,
+        [callerId, conversationId],
+      );
+      throw new ApiError(
+        404,
+        rows[0]?.found
+          ? `no agent ${assigneeId} in your account: assign to a teammate`
+          : `no conversation ${conversationId} in your account`,
+      );
+    }
   }
+
+  const routes: Record<string, { method: string; handle: (context: Parameters<Middleware>[0]) => Promise<void> }> = {
+    '/demo-api/config': {
+      method: 'GET',
+      handle: async (context) => {
+        const config: DemoConfig = { url: options.supabaseUrl, anonKey: options.anonKey, automation: true };
+        context.body = config;
+      },
+    },
+    '/demo-api/automation-assign': {
+      method: 'POST',
+      handle: async (context) => {
+        await automationAssign(context.req);
+        context.status = 204;
+      },
+    },
+  };
 
   const middleware: Middleware = async (context, next) => {
     if (!context.path.startsWith('/demo-api/')) return next();
     try {
-      if (context.path === '/demo-api/config' && context.method === 'GET') {
-        const config: DemoConfig = { url: options.supabaseUrl, anonKey: options.anonKey, automation: true };
-        context.body = config;
-      } else if (context.path === '/demo-api/automation-assign' && context.method === 'POST') {
-        await automationAssign(context.req);
-        context.status = 204;
-      } else {
-        throw new ApiError(404, `no ${context.method} ${context.path}`);
+      const route = Object.hasOwn(routes, context.path) ? routes[context.path] : undefined;
+      if (!route) throw new ApiError(404, `no ${context.path}`);
+      if (context.method !== route.method) {
+        context.set('allow', route.method);
+        throw new ApiError(405, `${context.path} takes ${route.method}, not ${context.method}`);
       }
+      await route.handle(context);
     } catch (error) {
-      context.status = error instanceof ApiError ? error.status : 500;
-      context.body = { message: error instanceof Error ? error.message : String(error) };
-      if (!(error instanceof ApiError)) console.error('[demo api]', error);
+      const refused = error instanceof ApiError ? error : badInput(error);
+      if (refused) {
+        context.status = refused.status;
+        context.body = { message: refused.message };
+      } else {
+        // A fault of the server (the database is down…), not of the request: worth a trace.
+        context.status = 500;
+        context.body = { message: 'the demo server failed; its console says why' };
+        console.error('[demo api]', error);
+      }
     }
   };
 
   return { middleware, close: () => pool.end() };
 }
 
-async function readJson(request: IncomingMessage): Promise<unknown> {
-  let text = '';
-  for await (const chunk of request) {
-    text += String(chunk);
-    if (text.length > 10_000) throw new ApiError(413, 'request too large');
+async function readJson(request: IncomingMessage): Promise<Record<string, unknown>> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > 10_000) throw new ApiError(413, 'request too large');
+    chunks.push(chunk);
   }
+  let body: unknown;
   try {
-    return JSON.parse(text);
+    body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
   } catch {
-    throw new ApiError(400, 'the body must be JSON');
+    throw new ApiError(400, 'the body must be JSON: {"conversationId": "<uuid>", "assigneeId": "<uuid>"}');
   }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new ApiError(400, 'the body must be a JSON object: {"conversationId": "<uuid>", "assigneeId": "<uuid>"}');
+  }
+  return body as Record<string, unknown>;
+}
+
+function uuidField(body: Record<string, unknown>, name: string): string {
+  const value = body[name];
+  if (value === undefined) throw new ApiError(400, `${name} is missing: send {"conversationId": "<uuid>", "assigneeId": "<uuid>"}`);
+  if (typeof value !== 'string' || !UUID.test(value)) throw new ApiError(400, `${name} must be a uuid, not ${JSON.stringify(value)}`);
+  return value;
+}
+
+/**
+ * A value Postgres refused as data (SQLSTATE class 22: not a uuid, out of range…), should one get
+ * past the checks above: the request's fault, so a 400, not a server error.
+ */
+function badInput(error: unknown): ApiError | null {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string' || !code.startsWith('22')) return null;
+  return new ApiError(400, `the database refused a value: ${(error as Error).message}`);
 }

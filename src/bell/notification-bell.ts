@@ -35,7 +35,7 @@ import { themeStyles } from '../styles/theme.js';
  * @cssprop --wacrm-badge-background - Badge background.
  * @cssprop --wacrm-badge-color - Badge text.
  * @cssprop --wacrm-panel-width - Popover width (default 24rem, never wider than the viewport).
- * @cssprop --wacrm-panel-max-height - Popover height limit (default 32rem).
+ * @cssprop --wacrm-panel-max-height - Popover height limit (default 32rem; never taller than the room above or below the bell).
  * @cssprop --wacrm-shadow - Popover shadow.
  * @cssprop --wacrm-radius - Popover corner radius.
  */

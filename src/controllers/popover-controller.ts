@@ -1,6 +1,9 @@
 import type { ReactiveController, ReactiveElement } from 'lit';
 
 const VIEWPORT_MARGIN = 8;
+const ANCHOR_GAP = 4;
+/** The room on the popover's side of its anchor, set on the popover; bell-styles.ts caps its height with it. */
+const AVAILABLE_HEIGHT = '--_available-height';
 
 export interface PopoverParts {
   /** What the popover opens from (the bell button). */
@@ -21,6 +24,8 @@ type Host = ReactiveElement & { open: boolean };
 export class PopoverController implements ReactiveController {
   #shown = false;
   #resizeObserver: ResizeObserver | undefined;
+  #side: 'below' | 'above' = 'below';
+  #frame = 0;
 
   constructor(
     private readonly host: Host,
@@ -60,13 +65,14 @@ export class PopoverController implements ReactiveController {
       window.addEventListener('resize', this.#onResize);
       // The popover is fixed to the viewport; the anchor moves when anything around it scrolls.
       window.addEventListener('scroll', this.#onResize, { capture: true, passive: true });
-      this.#resizeObserver ??= new ResizeObserver(this.#onResize);
+      this.#resizeObserver ??= new ResizeObserver(this.#onPopoverResize);
       if (parts) this.#resizeObserver.observe(parts.popover);
     } else {
       document.removeEventListener('pointerdown', this.#onOutsidePointer, true);
       window.removeEventListener('resize', this.#onResize);
       window.removeEventListener('scroll', this.#onResize, { capture: true });
       this.#resizeObserver?.disconnect();
+      cancelAnimationFrame(this.#frame);
     }
   }
 
@@ -80,22 +86,47 @@ export class PopoverController implements ReactiveController {
   };
 
   /**
-   * Below the anchor (above when there is no room), inside the viewport: rightwards from the
-   * anchor when that fits (a bell in a sidebar), else leftwards from its right edge (a bell at the
-   * end of a header).
+   * Its content grew or shrank. Kept beside the anchor at once, before the frame is painted, on the
+   * same side and with the same limit: a size changed while ResizeObserver delivers is an error
+   * ("ResizeObserver loop completed"). Which side, and how tall, is decided afresh in the next frame.
    */
-  #place({ anchor, popover }: PopoverParts): void {
+  #onPopoverResize = () => {
+    const parts = this.getParts();
+    if (!parts || !this.host.open) return;
+    this.#place(parts, { keepSide: true });
+    cancelAnimationFrame(this.#frame);
+    this.#frame = requestAnimationFrame(this.#onResize);
+  };
+
+  /**
+   * Below the anchor, else above it, never over it: when it fits on neither side, on the side with
+   * more room. Its height is always capped at the room on its side, so content that grows later
+   * cannot cover the anchor or leave the viewport; the panel's list scrolls inside. Horizontally
+   * inside the viewport: rightwards from the anchor when that fits (a bell in a sidebar), else
+   * leftwards from its right edge (a bell at the end of a header).
+   */
+  #place({ anchor, popover }: PopoverParts, { keepSide = false } = {}): void {
     const from = anchor.getBoundingClientRect();
+    const below = from.bottom + ANCHOR_GAP;
+    const room = {
+      below: Math.max(0, window.innerHeight - VIEWPORT_MARGIN - below),
+      above: Math.max(0, from.top - ANCHOR_GAP - VIEWPORT_MARGIN),
+    };
+    if (!keepSide) {
+      // Measured as tall as the larger room allows: that is its final height whichever side it
+      // takes, so no layout in between clamps the list's scroll position.
+      const larger = room.below >= room.above ? 'below' : 'above';
+      popover.style.setProperty(AVAILABLE_HEIGHT, `${room[larger]}px`);
+      const height = popover.getBoundingClientRect().height;
+      this.#side = height <= room.below ? 'below' : height <= room.above ? 'above' : larger;
+      popover.style.setProperty(AVAILABLE_HEIGHT, `${room[this.#side]}px`);
+    }
     const panel = popover.getBoundingClientRect();
     const maxLeft = window.innerWidth - panel.width - VIEWPORT_MARGIN;
     const fitsRightwards = from.left + panel.width <= window.innerWidth - VIEWPORT_MARGIN;
     const preferred = fitsRightwards ? from.left : from.right - panel.width;
     const left = Math.max(VIEWPORT_MARGIN, Math.min(preferred, maxLeft));
-    const below = from.bottom + 4;
-    const top =
-      below + panel.height <= window.innerHeight - VIEWPORT_MARGIN
-        ? below
-        : Math.max(VIEWPORT_MARGIN, from.top - 4 - panel.height);
+    const top = this.#side === 'below' ? below : from.top - ANCHOR_GAP - panel.height;
     popover.style.left = `${left}px`;
     popover.style.top = `${top}px`;
   }

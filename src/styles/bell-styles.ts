@@ -51,7 +51,8 @@ export const bellStyles = css`
     margin: 0;
     padding: 0;
     width: min(var(--_panel-width), calc(100vw - 16px));
-    max-height: min(var(--_panel-max-height), calc(100vh - 16px));
+    /* --_available-height: the room on its side of the bell, set by PopoverController while open. */
+    max-height: min(var(--_panel-max-height), calc(100vh - 16px), var(--_available-height, 100vh));
     box-sizing: border-box;
     border: 1px solid var(--_border);
     border-radius: var(--_radius);
@@ -59,6 +60,8 @@ export const bellStyles = css`
     color: var(--_fg);
     box-shadow: var(--_shadow);
     overflow: hidden;
+    /* Clipped, never scrolled (focusing a row must not scroll the header away): the list scrolls. */
+    overflow: clip;
   }
   [part='popover']:not(:popover-open) {
     display: none;

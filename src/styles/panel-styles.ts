@@ -61,6 +61,8 @@ export const panelStyles = css`
     text-decoration: none;
   }
   [part='list'] {
+    /* Holds the rows' visually hidden text, which would otherwise overflow whatever holds the list. */
+    position: relative;
     list-style: none;
     margin: 0;
     padding: 0;

@@ -228,6 +228,133 @@ describe('<wacrm-notification-bell>', () => {
     });
   });
 
+  describe('on a small screen', () => {
+    /** Whether two rectangles share any area. */
+    const overlap = (a: DOMRect, b: DOMRect) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+    const box = (rect: DOMRect) => `${Math.round(rect.left)},${Math.round(rect.top)} ${Math.round(rect.width)}×${Math.round(rect.height)}`;
+
+    /** A bell fixed where `position` says, with 20 notifications: more than any room here holds. */
+    async function bellAt(position: string) {
+      const db = new FakeDatabase();
+      db.insertMany(20);
+      const store = await storeOver(db);
+      const el = await fixture<WacrmNotificationBell>(
+        html`<wacrm-notification-bell .store=${store} style="position: fixed; ${position}"></wacrm-notification-bell>`,
+      );
+      return { el };
+    }
+
+    /**
+     * Beside the bell, never over it, inside the viewport, on the side with more room and using it
+     * (its 20 items are taller than any room here), its header shown and its list scrolling within.
+     */
+    function expectBesideTheBell(el: WacrmNotificationBell): void {
+      const popover = part(el, 'popover')!.getBoundingClientRect();
+      const bell = button(el).getBoundingClientRect();
+      const where = `popover ${box(popover)}, bell ${box(bell)}, viewport ${window.innerWidth}×${window.innerHeight}`;
+      expect(overlap(popover, bell), `the popover covers the bell: ${where}`).to.equal(false);
+      expect(popover.top, where).to.be.at.least(0);
+      expect(popover.left, where).to.be.at.least(0);
+      expect(popover.bottom, where).to.be.at.most(window.innerHeight);
+      expect(popover.right, where).to.be.at.most(window.innerWidth);
+      const largerRoom = Math.max(bell.top, window.innerHeight - bell.bottom);
+      // Less a few pixels of margin from the bell and the viewport's edge.
+      expect(popover.height, `it uses the larger room: ${where}`).to.be.at.least(Math.min(512, largerRoom - 16));
+      const header = part(panelOf(el), 'header')!.getBoundingClientRect();
+      expect(header.height, 'the header is shown').to.be.greaterThan(0);
+      expect(header.top, `the header is inside the popover: ${box(header)}, ${where}`).to.be.at.least(popover.top);
+      expect(header.bottom, `the header is inside the popover: ${box(header)}, ${where}`).to.be.at.most(popover.bottom);
+      const list = part(panelOf(el), 'list')!;
+      expect(list.clientHeight, 'some of the list is shown').to.be.greaterThan(0);
+      expect(list.scrollHeight, 'the list scrolls').to.be.greaterThan(list.clientHeight);
+      expect(list.getBoundingClientRect().bottom, `the list ends inside the popover: ${where}`).to.be.at.most(popover.bottom + 0.5);
+    }
+
+    const places = {
+      'at the top-left': 'top: 4px; left: 2px',
+      'under a page header': 'top: 150px; left: 2px',
+      'at the bottom-right': 'bottom: 4px; right: 2px',
+    };
+    for (const [width, height] of [
+      [360, 640],
+      [360, 300],
+    ] as const) {
+      for (const [name, position] of Object.entries(places)) {
+        it(`never covers a bell ${name} of a ${width}×${height} viewport, and its list scrolls inside`, async () => {
+          await setViewport({ width, height });
+          await aTimeout(100);
+          const { el } = await bellAt(position);
+          await el.show();
+          await nextFrame();
+          expectBesideTheBell(el);
+        });
+      }
+    }
+
+    for (const [width, height, name, position] of [
+      [360, 300, 'at the top-left', 'top: 4px; left: 2px'],
+      [360, 300, 'under a page header', 'top: 150px; left: 2px'],
+      [360, 640, 'halfway down', 'top: 350px; left: 2px'],
+    ] as const) {
+      it(`stays beside a bell ${name} of a ${width}×${height} viewport when its content grows after opening`, async () => {
+        await setViewport({ width, height });
+        await aTimeout(100);
+        const db = new FakeDatabase();
+        db.insertMany(20);
+        const hold = gate();
+        db.gate = hold.promise;
+        const store = await storeOver(db, { load: false });
+        const loading = store.sync();
+        const el = await fixture<WacrmNotificationBell>(
+          html`<wacrm-notification-bell .store=${store} style="position: fixed; ${position}"></wacrm-notification-bell>`,
+        );
+        await el.show();
+        const small = part(el, 'popover')!.getBoundingClientRect();
+        hold.open();
+        await loading;
+        await settle(el, panelOf(el));
+        await nextFrame();
+        await nextFrame();
+        expect(part(el, 'popover')!.getBoundingClientRect().height, 'it grew, or was held to the room it has').to.be.at.least(small.height);
+        expectBesideTheBell(el);
+      });
+    }
+
+    it('keeps where its list was scrolled to when it is placed again', async () => {
+      await setViewport({ width: 360, height: 640 });
+      await aTimeout(100);
+      const { el } = await bellAt('top: 150px; left: 2px');
+      await el.show();
+      await nextFrame();
+      const list = part(panelOf(el), 'list')!;
+      list.scrollTop = list.scrollHeight;
+      const scrolled = list.scrollTop;
+      expect(scrolled).to.be.greaterThan(0);
+      window.dispatchEvent(new Event('resize'));
+      await nextFrame();
+      expect(list.scrollTop).to.equal(scrolled);
+    });
+
+    it('follows the viewport: limited while short, its full height once there is room again', async () => {
+      await setViewport({ width: 800, height: 900 });
+      await aTimeout(100);
+      const { el } = await bellAt('top: 150px; left: 2px');
+      await el.show();
+      await nextFrame();
+      const full = part(el, 'popover')!.getBoundingClientRect().height;
+      expect(full, 'the default limit, 32rem').to.be.closeTo(512, 1);
+      await setViewport({ width: 360, height: 640 });
+      await waitUntil(() => part(el, 'popover')!.getBoundingClientRect().height < full, 'limited on a phone');
+      await nextFrame();
+      expectBesideTheBell(el);
+      await setViewport({ width: 800, height: 900 });
+      await waitUntil(() => part(el, 'popover')!.getBoundingClientRect().height === full, 'full height again');
+      await nextFrame();
+      expectBesideTheBell(el);
+      expect(part(el, 'popover')!.getBoundingClientRect().top).to.be.at.least(button(el).getBoundingClientRect().bottom);
+    });
+  });
+
   describe('announcements', () => {
     it('announces a new notification in a polite live region', async () => {
       const { el, store, db } = await bellWith(1);

@@ -9,6 +9,9 @@ import { startDemo, type Demo } from '../../demo/server/demo-server.js';
 const ALICE = 'alice@acme.test';
 const DAVE = 'dave@globex.test';
 const CAROL_ID = 'ca201000-0000-4000-8000-000000000003';
+const DAVE_ID = 'da7e0000-0000-4000-8000-000000000004';
+/** A well-formed uuid that names nothing. */
+const NOBODY = '00000000-0000-4000-8000-00000000dead';
 const MARIA_SILVAS_CONVERSATION = 'c0de0000-0000-4000-8000-000000000001';
 
 describe('the demo server', () => {
@@ -91,6 +94,47 @@ describe('the demo server', () => {
     assert.match(((await outside.json()) as { message: string }).message, /your account/);
     assert.equal((await automationAssign('{', dave)).status, 400);
     assert.equal((await automationAssign({ conversationId: 1 }, dave)).status, 400);
+    assert.equal(await assigneeOf(MARIA_SILVAS_CONVERSATION), before);
+  });
+
+  it('answers every bad input with a 4xx that says what is wrong, changes nothing and logs nothing', async () => {
+    const before = await assigneeOf(MARIA_SILVAS_CONVERSATION);
+    const alice = await accessToken(ALICE);
+    const logged: unknown[][] = [];
+    const consoleError = console.error;
+    console.error = (...args: unknown[]) => void logged.push(args);
+    try {
+      const cases: [string, () => Promise<Response>, number, RegExp][] = [
+        ['an assignee that is not a uuid', () => automationAssign({ conversationId: MARIA_SILVAS_CONVERSATION, assigneeId: 'x' }, alice), 400, /assigneeId must be a uuid, not "x"/],
+        ['a conversation that is not a uuid', () => automationAssign({ conversationId: 'x', assigneeId: CAROL_ID }, alice), 400, /conversationId must be a uuid/],
+        ['no conversation', () => automationAssign({ assigneeId: 'x' }, alice), 400, /conversationId is missing/],
+        ['no assignee', () => automationAssign({ conversationId: MARIA_SILVAS_CONVERSATION }, alice), 400, /assigneeId is missing/],
+        ['a number for an id', () => automationAssign({ conversationId: 7, assigneeId: CAROL_ID }, alice), 400, /conversationId must be a uuid, not 7/],
+        ['null for an id', () => automationAssign({ conversationId: MARIA_SILVAS_CONVERSATION, assigneeId: null }, alice), 400, /assigneeId must be a uuid/],
+        ['a JSON null body', () => automationAssign('null', alice), 400, /JSON object/],
+        ['a JSON array body', () => automationAssign('[]', alice), 400, /JSON object/],
+        ['a JSON string body', () => automationAssign('"x"', alice), 400, /JSON object/],
+        ['an empty body', () => automationAssign('', alice), 400, /must be JSON/],
+        ['a body too large', () => automationAssign('x'.repeat(20_000), alice), 413, /too large/],
+        ['an unknown conversation', () => automationAssign({ conversationId: NOBODY, assigneeId: CAROL_ID }, alice), 404, /no conversation .* in your account/],
+        ['an unknown agent', () => automationAssign({ conversationId: MARIA_SILVAS_CONVERSATION, assigneeId: NOBODY }, alice), 404, /no agent .* in your account/],
+        ['an agent of another account', () => automationAssign({ conversationId: MARIA_SILVAS_CONVERSATION, assigneeId: DAVE_ID }, alice), 404, /no agent .* in your account/],
+        ['the wrong method', () => fetch(`${origin}/demo-api/automation-assign`), 405, /takes POST/],
+        ['a POST to the config', () => fetch(`${origin}/demo-api/config`, { method: 'POST', body: '{}' }), 405, /takes GET/],
+        ['an unknown endpoint', () => fetch(`${origin}/demo-api/nothing`, { method: 'POST', body: '{}' }), 404, /no \/demo-api\/nothing/],
+      ];
+      for (const [what, request, status, message] of cases) {
+        const response = await request();
+        assert.equal(response.status, status, what);
+        assert.match(response.headers.get('content-type') ?? '', /json/, what);
+        assert.match(((await response.json()) as { message: string }).message, message, what);
+      }
+      assert.equal((await automationAssign({ conversationId: MARIA_SILVAS_CONVERSATION, assigneeId: 'x' }, alice)).headers.get('allow'), null);
+      assert.equal((await fetch(`${origin}/demo-api/config`, { method: 'DELETE' })).headers.get('allow'), 'GET');
+    } finally {
+      console.error = consoleError;
+    }
+    assert.deepEqual(logged, [], 'bad input is the caller’s business, not the console’s');
     assert.equal(await assigneeOf(MARIA_SILVAS_CONVERSATION), before);
   });
 });
