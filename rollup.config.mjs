@@ -6,7 +6,7 @@
 //   dist/cdn/wacrm-notifications.all.js  the same plus supabase-js and the attribute drop-in
 // Run by `npm run build` after `tsc -p tsconfig.build.json`.
 import { nodeResolve } from '@rollup/plugin-node-resolve';
-import { cdnBanner, esbuildMinify, minifyCss, noSupabase, onwarn } from './scripts/bundle-options.mjs';
+import { cdnBanner, esbuildMinify, minifyCss, nativeDurationFormat, noSupabase, onwarn } from './scripts/bundle-options.mjs';
 
 /**
  * `<name>.js` in dist/cdn/, and beside it the modules it loads on demand (the Portuguese and
@@ -27,13 +27,13 @@ export default [
     input: 'dist/define.js',
     onwarn,
     // A build error, not a silent bundle of supabase-js, if anything on this path imports it at run time.
-    plugins: [noSupabase(), minifyCss(), resolve()],
+    plugins: [noSupabase(), minifyCss(), nativeDurationFormat(), resolve()],
     output: cdnOutput('wacrm-notifications', cdnBanner(false)),
   },
   {
     input: 'dist/drop-in/define.js',
     onwarn,
-    plugins: [minifyCss(), resolve()],
+    plugins: [minifyCss(), nativeDurationFormat(), resolve()],
     output: cdnOutput('wacrm-notifications.all', cdnBanner(true)),
   },
 ];

@@ -6,3 +6,4 @@ export function esbuildMinify(banner?: string): Plugin;
 export function noSupabase(): Plugin;
 export function minifyCss(): Plugin;
 export function onwarn(warning: RollupLog, warn: LoggingFunction): void;
+export function nativeDurationFormat(): Plugin;

@@ -8,7 +8,9 @@ export function defineElement(name: string, constructor: CustomElementConstructo
   const existing = customElements.get(name);
   if (existing === constructor) return;
   if (existing) {
-    console.warn(`<${name}> is already defined by another script; keeping that definition.`);
+    console.warn(
+      `<${name}> is already defined by another script (two builds of wacrm-notifications on one page?); keeping that definition. Load one build only.`,
+    );
     return;
   }
   customElements.define(name, constructor);

@@ -68,23 +68,26 @@ const loaders: Record<string, () => Promise<NotificationStrings>> = {
 
 const loaded: Record<string, NotificationStrings> = { en };
 const loading: Record<string, Promise<void>> = {};
+/** Languages whose module could not be fetched: English stands in for the rest of the page's life. */
+const unavailable = new Set<string>();
 
 const primaryLanguage = (lang: string | undefined) => (lang ?? 'en').toLowerCase().split('-')[0] ?? 'en';
 
 /**
  * Loads the built-in strings of a BCP 47 language tag, if there are any and they are not loaded
- * yet; resolves when `resolveStrings` can give them (English stands in if the load fails: a
- * missing CDN chunk, say, which is logged). Returns undefined when nothing needs loading.
+ * yet; resolves when `resolveStrings` can give them. Returns undefined when nothing needs loading.
+ * If the module cannot be fetched (a blocked or missing CDN chunk), English stands in for the rest
+ * of the page's life, with one warning: every element asking again would only repeat the failure.
  */
 export function loadStrings(lang: string | undefined): Promise<void> | undefined {
   const primary = primaryLanguage(lang);
   const load = loaders[primary];
-  if (!load || loaded[primary]) return undefined;
+  if (!load || loaded[primary] || unavailable.has(primary)) return undefined;
   return (loading[primary] ??= load().then(
     (strings) => void (loaded[primary] = strings),
     (error: unknown) => {
-      console.warn(`wacrm-notifications: could not load the "${primary}" strings; showing English.`, error);
-      delete loading[primary];
+      unavailable.add(primary);
+      console.warn(`wacrm-notifications: could not load the "${primary}" strings (${String(error)}); showing English.`);
     },
   ));
 }

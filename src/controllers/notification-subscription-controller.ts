@@ -23,8 +23,8 @@ export const NO_CLIENT_GRACE_MS = 1000;
 /**
  * Owns one element's realtime subscription and feeds its store. It reads its inputs (the store,
  * the client and the session) in every `hostUpdate`, and:
- * - subscribes once it has a client and a signed-in session; shows signed-out for a `null` session
- *   and stays idle while the session is still unknown (`undefined`);
+ * - once it has a client and a signed-in session, loads the list over HTTP at once and subscribes;
+ *   shows signed-out for a `null` session and stays idle while the session is unknown (`undefined`);
  * - starts over when the client, the user or the store changes, and only passes a new access token
  *   on (`setAuth`) when just the token changed; shows signed-out when a session expires unrenewed;
  * - reports a value that is not a Supabase client at once, and a missing client only if none comes
@@ -167,6 +167,9 @@ export class NotificationSubscriptionController implements ReactiveController {
         if (error.code === 'malformed-event') void store.sync();
       },
     });
+    // The list comes over HTTP whether or not Realtime gets through (a proxy may block WebSockets);
+    // the channel, once live, catches up on whatever was committed while it joined.
+    void store.sync();
   }
 
   /** Same user, new token: Realtime re-authorises the live channel; no refetch, no resubscribe. */
@@ -194,7 +197,16 @@ export class NotificationSubscriptionController implements ReactiveController {
     this.#reported = problem;
     const store = this.#store!;
     store.reset(null, null);
-    store.fail({ code: problem, message: en.errors[problem] }, { fatal: true });
+    store.fail({ code: problem, message: this.#explain(problem) }, { fatal: true });
+  }
+
+  #explain(problem: 'no-client' | 'invalid-client'): string {
+    const host = this.host as Partial<Element>;
+    if (problem === 'no-client' && host.hasAttribute?.('supabase-url')) {
+      // The attributes are read only by the all-in-one build; another build defined the tag first.
+      return `<${host.localName}> has supabase-url and supabase-key attributes, but the script that defined it does not read them: load wacrm-notifications.all.js alone, or set .supabase.`;
+    }
+    return en.errors[problem];
   }
 
   /**

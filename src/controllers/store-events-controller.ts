@@ -26,7 +26,9 @@ type Host = ReactiveControllerHost & EventTarget;
 /**
  * Re-renders its host when the store it shows changes and, when the host is the element that
  * reports that store, turns the store's happenings into the public DOM events (`wacrm-receive`,
- * `wacrm-unread-change`, `wacrm-realtime-status-change`, `wacrm-error`).
+ * `wacrm-unread-change`, `wacrm-realtime-status-change`, `wacrm-error`). `wacrm-unread-change`
+ * comes at most once a frame, with the count the badge shows: "mark all as read" in another tab
+ * arrives as one realtime update per row, and a page's title should not count down through them.
  *
  * Listens only while the host is connected: a removed element holds no listener on a store that
  * outlives it (a shared `.store`, a bell's store kept by a moved panel). Which store it follows is
@@ -38,6 +40,8 @@ export class StoreEventsController implements ReactiveController {
   #listening = false;
   #lastCount = 0;
   #lastRealtime = '';
+  #countFrame: number | undefined;
+  #countTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     private readonly host: Host,
@@ -60,6 +64,7 @@ export class StoreEventsController implements ReactiveController {
 
   hostDisconnected(): void {
     this.#listen(false);
+    this.#cancelCountReport();
   }
 
   #follow(): void {
@@ -70,6 +75,7 @@ export class StoreEventsController implements ReactiveController {
     this.#listen(false);
     this.#store = store;
     // A new store's present counts are where it starts, not a change.
+    this.#cancelCountReport();
     this.#lastCount = store.state.unreadCount;
     this.#lastRealtime = store.state.realtime;
     this.#listen(listening);
@@ -90,16 +96,35 @@ export class StoreEventsController implements ReactiveController {
   #changed(state: NotificationState): void {
     this.host.requestUpdate();
     if (!this.#reports) return;
-    if (state.unreadCount !== this.#lastCount) {
-      const previous = this.#lastCount;
-      this.#lastCount = state.unreadCount;
-      this.host.dispatchEvent(new UnreadChangeEvent(state.unreadCount, previous));
-    }
+    if (state.unreadCount !== this.#lastCount) this.#scheduleCountReport();
     if (state.realtime !== this.#lastRealtime) {
       this.#lastRealtime = state.realtime;
       this.host.dispatchEvent(new RealtimeStatusChangeEvent(state.realtime));
     }
   }
+
+  /** At the next frame, or within 100 ms in a hidden tab, which has no frames. */
+  #scheduleCountReport(): void {
+    if (this.#countTimer !== undefined) return;
+    this.#countFrame = requestAnimationFrame(this.#reportCount);
+    this.#countTimer = setTimeout(this.#reportCount, 100);
+  }
+
+  #cancelCountReport(): void {
+    if (this.#countFrame !== undefined) cancelAnimationFrame(this.#countFrame);
+    clearTimeout(this.#countTimer);
+    this.#countFrame = undefined;
+    this.#countTimer = undefined;
+  }
+
+  #reportCount = () => {
+    this.#cancelCountReport();
+    const count = this.#store?.state.unreadCount ?? 0;
+    if (!this.#reports || count === this.#lastCount) return;
+    const previous = this.#lastCount;
+    this.#lastCount = count;
+    this.host.dispatchEvent(new UnreadChangeEvent(count, previous));
+  };
 
   #receive = (event: Event) => {
     if (!this.#reports) return;

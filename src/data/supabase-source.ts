@@ -13,6 +13,8 @@ import type { RealtimeStatus } from '../store/notification-store.js';
 
 const TABLE = 'notifications';
 const COLUMNS = 'id,account_id,user_id,type,conversation_id,contact_id,actor_user_id,title,body,read_at,created_at';
+/** How long a realtime channel may fail to connect before that is reported (realtime-js retries after 1, 2, 5 s…). */
+const REALTIME_OUTAGE_REPORT_MS = 5000;
 /** Supabase projects cap a response at 1,000 rows by default: longer reads go page by page. */
 const MAX_ROWS_PER_REQUEST = 1000;
 
@@ -38,17 +40,27 @@ interface PostgrestLikeError {
   hint?: string | null;
 }
 
-/** Turns a PostgREST / fetch failure into a specific, actionable error. */
-export function classify(error: PostgrestLikeError, action: string): NotificationSourceError {
+/** Whether a failed request is retried by the store (reads) or left to the user (writes). */
+export type RequestKind = 'read' | 'write';
+
+/**
+ * Turns a PostgREST / gateway / fetch failure into a specific, actionable error. `kind` decides
+ * what the message promises: the store retries reads by itself; a write is the user's to repeat.
+ */
+export function classify(error: PostgrestLikeError, action: string, kind: RequestKind = 'read'): NotificationSourceError {
   const code = error.code ?? '';
   const message = error.message ?? String(error);
-  const specific = (kind: NotificationErrorCode, text: string) =>
-    new NotificationSourceError(kind, `${action}: ${text}`, error);
+  const specific = (type: NotificationErrorCode, text: string) =>
+    new NotificationSourceError(type, `${action}: ${text}`, error);
   if (['PGRST205', 'PGRST202', '42P01', '42883', 'PGRST200'].includes(code)) {
     return specific('migration-missing', `the notifications table or function is missing (${message}). ${MIGRATION_HINT}`);
   }
   if (code === 'PGRST301' || code === 'PGRST303' || /jwt expired/i.test(message)) {
     return specific('session-expired', 'the session has expired; sign in again (or let supabase-js refresh the token).');
+  }
+  if (/invalid api key|no api key/i.test(message)) {
+    // Supabase's gateway, before the database: the client was made with a wrong or foreign key.
+    return specific('permission-denied', `Supabase refused the API key (${message}). Check the anon key given to createClient() (or supabase-key).`);
   }
   if (code === '42501') {
     return specific(
@@ -57,7 +69,8 @@ export function classify(error: PostgrestLikeError, action: string): Notificatio
     );
   }
   if (!code && /fetch|network|load failed/i.test(message)) {
-    return specific('network', `could not reach Supabase (${message}). It will retry when the connection is back.`);
+    const then = kind === 'read' ? 'It is tried again by itself, and when the connection is back.' : 'Nothing was changed; try again.';
+    return specific('network', `could not reach Supabase (${message}). ${then}`);
   }
   return specific('unknown', message);
 }
@@ -185,7 +198,7 @@ export class SupabaseNotificationSource implements NotificationQueries {
 
   async markRead(ids: string[] | null): Promise<number> {
     const { data, error } = await this.client.rpc('mark_notifications_read', { ids });
-    if (error) throw classify(error, 'Marking notifications read');
+    if (error) throw classify(error, 'Marking notifications read', 'write');
     return typeof data === 'number' ? data : 0;
   }
 
@@ -218,23 +231,45 @@ export class SupabaseNotificationSource implements NotificationQueries {
       if (payload?.extension === 'postgres_changes' && payload.status === 'ok') handlers.live();
     });
     handlers.status('connecting');
+    // A channel that cannot get through for a while (no socket: a wrong URL or key, a proxy that
+    // blocks WebSockets) is reported once per outage; a short reconnect is not.
+    let outage: ReturnType<typeof setTimeout> | undefined;
+    let lastError: Error | undefined;
+    const endOutage = () => {
+      clearTimeout(outage);
+      outage = undefined;
+    };
     channel.subscribe((status, error) => {
       if (status === 'SUBSCRIBED') {
+        endOutage();
         handlers.status('live');
         handlers.live();
       } else if (status === 'CLOSED') {
+        endOutage();
         handlers.status('closed');
       } else {
         // CHANNEL_ERROR or TIMED_OUT: realtime-js retries the join by itself.
         handlers.status('reconnecting');
+        lastError = error ?? lastError;
         if (error && /migration|publication|does not exist|not found/i.test(error.message)) {
           handlers.problem(new NotificationSourceError('migration-missing', `Realtime refused the subscription: ${error.message}. ${MIGRATION_HINT}`, error));
         }
+        outage ??= setTimeout(() => {
+          const reason = lastError?.message ? ` (${lastError.message})` : '';
+          handlers.problem(
+            new NotificationSourceError(
+              'network',
+              `Live updates are not getting through: Supabase Realtime ${status === 'TIMED_OUT' ? 'does not answer' : 'refused the connection'}${reason}. The list loads over HTTP and catches up once Realtime connects; check the URL, the key, and that WebSockets are not blocked.`,
+              lastError,
+            ),
+          );
+        }, REALTIME_OUTAGE_REPORT_MS);
       }
     });
     return {
       topic,
       close: async () => {
+        endOutage();
         await this.client.removeChannel(channel);
         // realtime-js keeps the socket (and its heartbeat) open with no channel left; the widget
         // opened it, so the widget closes it, unless the host has channels of its own on it.

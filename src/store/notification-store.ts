@@ -103,6 +103,8 @@ export class NotificationStore extends EventTarget {
   /** Changes that arrived while a load was replacing `items`; replayed after it. */
   #queued: NotificationChange[] | null = null;
   #syncing: Promise<void> | null = null;
+  /** A sync asked for that has not started yet (it waits for the one running). */
+  #waitingSync: Promise<void> | null = null;
   #recountTimer: ReturnType<typeof setTimeout> | undefined;
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
   /** Failed loads in a row: the next retry waits longer (1, 2, 5, 10, 30 s). */
@@ -145,6 +147,7 @@ export class NotificationStore extends EventTarget {
   suspend(): void {
     this.#generation++;
     this.#syncing = null;
+    this.#waitingSync = null;
     clearTimeout(this.#recountTimer);
     clearTimeout(this.#retryTimer);
     // A load that was replacing `items` will not land: changes apply directly again once loaded.
@@ -158,7 +161,18 @@ export class NotificationStore extends EventTarget {
 
   /** Shows a problem found outside the store's own queries (a bad client, a malformed event). */
   fail(error: NotificationError, options: { fatal?: boolean } = {}): void {
+    const known = this.#state.error;
     this.#commit({ ...this.#state, error, ...(options.fatal ? { status: 'error' as const } : {}) });
+    this.#report(error, known);
+  }
+
+  /**
+   * Fires `error` for a problem, once while it lasts: a retry, a second channel error or a
+   * catch-up that fails the same way is the same problem (it stays in `state.error` until a load
+   * succeeds). A failed write is the user's action: each one is reported.
+   */
+  #report(error: NotificationError, known: NotificationError | null): void {
+    if (error.code !== 'write-failed' && known?.code === error.code && known.message === error.message) return;
     this.dispatchEvent(new StoreErrorEvent(error));
   }
 
@@ -169,11 +183,17 @@ export class NotificationStore extends EventTarget {
    */
   sync(): Promise<void> {
     if (!this.#queries || !this.#state.userId) return Promise.resolve();
+    // One that has not started yet will see everything committed before it starts: no need for two.
+    if (this.#waitingSync) return this.#waitingSync;
     // A sync asked for while one runs must still see everything committed before it was asked.
     const previous = this.#syncing ?? Promise.resolve();
     // Asked for before a suspend or reset: that work is cancelled, not just postponed.
     const generation = this.#generation;
-    const next = previous.then(() => (generation === this.#generation ? this.#sync() : undefined));
+    const next: Promise<void> = previous.then(() => {
+      if (this.#waitingSync === next) this.#waitingSync = null;
+      return generation === this.#generation ? this.#sync() : undefined;
+    });
+    this.#waitingSync = next;
     this.#syncing = next;
     void next.finally(() => {
       if (this.#syncing === next) this.#syncing = null;
@@ -336,8 +356,9 @@ export class NotificationStore extends EventTarget {
       this.#queued = first ? [] : null;
       const problem = toError(error);
       // A failed first load has nothing to show; a failed catch-up keeps the list it has.
+      const known = this.#state.error;
       this.#commit({ ...this.#state, status: first ? 'error' : this.#state.status, error: problem });
-      this.dispatchEvent(new StoreErrorEvent(problem));
+      this.#report(problem, known);
       if (!first) for (const change of queued) this.apply(change);
       this.#scheduleRetry(problem);
     }

@@ -90,7 +90,7 @@ export async function startLocalSupabase(options: LocalSupabaseOptions = {}): Pr
   };
 
   const server = createServer((request, response) => {
-    void route(standIn, request, response, anonKey);
+    void route(standIn, request, response, { anonKey, serviceRoleKey });
   });
   let realtime = await startRealtime(standIn);
   server.on('upgrade', (request, socket, head) => realtime.handleUpgrade(request, socket, head));
@@ -160,7 +160,12 @@ export async function startLocalSupabase(options: LocalSupabaseOptions = {}): Pr
   };
 }
 
-async function route(standIn: StandIn, request: IncomingMessage, response: ServerResponse, anonKey: string) {
+async function route(
+  standIn: StandIn,
+  request: IncomingMessage,
+  response: ServerResponse,
+  { anonKey, serviceRoleKey }: { anonKey: string; serviceRoleKey: string },
+) {
   const url = new URL(request.url ?? '/', 'http://localhost');
   for (const [name, value] of Object.entries(corsHeaders)) response.setHeader(name, value);
   try {
@@ -177,6 +182,13 @@ async function route(standIn: StandIn, request: IncomingMessage, response: Serve
       throw new HttpError(401, {
         message: 'No API key found in request',
         hint: 'No `apikey` request header or url param was found.',
+      });
+    }
+    // …and any key that is not one of the project's, whatever the Authorization header says.
+    if (apiKey !== anonKey && apiKey !== serviceRoleKey) {
+      throw new HttpError(401, {
+        message: 'Invalid API key',
+        hint: 'Double check your Supabase `anon` or `service_role` API key.',
       });
     }
     if (url.pathname.startsWith('/rest/v1')) return await handleRest(standIn, request, response, url);

@@ -104,4 +104,23 @@ describe('the CDN files in a page without a bundler', () => {
     bell.session = null;
     await eventually(() => bell.activeStore.state.status === 'signed-out', 'the page’s session wins');
   });
+
+  it('both CDN files on one page: the bell says which script to drop instead of a bare "No Supabase client"', async () => {
+    const { url, anonKey } = await standInInfo();
+    page = await openPage(`<!doctype html>
+      <html lang="en">
+        <head>
+          <script type="module" src="/cdn/wacrm-notifications.js"></script>
+          <script type="module" src="/cdn/wacrm-notifications.all.js"></script>
+        </head>
+        <body>
+          <wacrm-notification-bell supabase-url="${escapeHtml(url)}" supabase-key="${escapeHtml(anonKey)}"></wacrm-notification-bell>
+        </body>
+      </html>`);
+    const messages: string[] = [];
+    page.document.addEventListener('wacrm-error', (event) => messages.push(event.error.message));
+    await eventually(() => messages.length > 0, 'the missing client reported', 5000);
+    expect(messages).to.have.length(1);
+    expect(messages[0]).to.match(/has supabase-url and supabase-key attributes, but the script that defined it does not read them: load wacrm-notifications\.all\.js alone/);
+  });
 });

@@ -39,13 +39,21 @@ interface SignedIn {
   requests: CountingFetch;
 }
 
+/** A WebSocket that never gets through, as behind a proxy that blocks them (port 9: nothing listens). */
+class BlockedWebSocket extends WebSocket {
+  constructor(_url: string | URL, protocols?: string | string[]) {
+    super('ws://127.0.0.1:9/realtime/v1/websocket', protocols);
+  }
+}
+
 /** A client signed in as `agent` whose requests are counted (and can be made to fail). */
-async function signInCounting(agent: Agent): Promise<SignedIn> {
+async function signInCounting(agent: Agent, { realtimeBlocked = false } = {}): Promise<SignedIn> {
   const { url, anonKey, password } = await standInInfo();
   const requests = new CountingFetch();
   const client = createClient(url, anonKey, {
     auth: { storageKey: `lifecycle-${agent.id}-${Math.random()}`, persistSession: false, autoRefreshToken: false },
     global: { fetch: requests.fetch },
+    ...(realtimeBlocked ? { realtime: { transport: BlockedWebSocket as unknown as typeof WebSocket } } : {}),
   });
   const { data, error } = await client.auth.signInWithPassword({ email: agent.email, password });
   if (error || !data.session) throw new Error(`sign-in failed: ${error?.message}`);
@@ -93,8 +101,8 @@ async function agentWithTeammate(): Promise<{ me: Agent; teammate: Agent; newAss
   return { me, teammate, newAssignment: async () => assign(await conversation(accountId, contactId), me, teammate) };
 }
 
-async function signedInAs(agent: Agent): Promise<SignedIn> {
-  const signedIn = await signInCounting(agent);
+async function signedInAs(agent: Agent, options?: { realtimeBlocked?: boolean }): Promise<SignedIn> {
+  const signedIn = await signInCounting(agent, options);
   cleanups.push(async () => void (await signedIn.client.removeAllChannels()));
   return signedIn;
 }
@@ -158,6 +166,29 @@ describe('lifecycles of real pages', () => {
     expect(events.errors, 'once, from the bell only').to.deep.equal(['no-client']);
     await settle(bell, panel);
     expect(text(part(panel, 'error'))).to.contain('No Supabase client');
+  });
+
+  it('with Realtime blocked, the list still loads over HTTP and the page learns once that live updates do not get through', async () => {
+    const { me, newAssignment } = await agentWithTeammate();
+    await newAssignment();
+    await newAssignment();
+    const { client, session } = await signedInAs(me, { realtimeBlocked: true });
+    const container = await fixture<HTMLDivElement>(html`<div></div>`);
+    const events = record(container);
+    const messages: string[] = [];
+    container.addEventListener('wacrm-error', (event) => messages.push(event.error.message));
+    const bell = document.createElement('wacrm-notification-bell');
+    bell.supabase = client;
+    bell.session = session;
+    container.append(bell);
+    await eventually(() => badgeText(bell) === '2', 'the badge, over HTTP', 4000);
+    await bell.show();
+    await eventually(() => parts(panelOf(bell), 'item').length === 2, 'the list, over HTTP', 4000);
+    expect(bell.activeStore.state.realtime).not.to.equal('live');
+    await eventually(() => events.errors.length > 0, 'the outage reported', 10000);
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    expect(events.errors, 'once, however often realtime-js retries').to.deep.equal(['network']);
+    expect(messages[0]).to.match(/Live updates are not getting through: Supabase Realtime/);
   });
 
   describe('removed, moved and put back', () => {

@@ -581,6 +581,18 @@ test('a schema that is not exposed is 406 PGRST106', async () => {
   assert.equal(error?.code, 'PGRST106');
 });
 
+test('the gateway refuses a request with no API key, or with a key that is not the project’s, before PostgREST', async () => {
+  const missing = await fetch(`${target.url}/rest/v1/rest_probe`);
+  assert.equal(missing.status, 401);
+  assert.equal(((await missing.json()) as { message: string }).message, 'No API key found in request');
+  // supabase-js made with a mistyped key (whatever JWT it then sends): refused by the gateway.
+  const mistyped = nodeClient(target, `${target.anonKey}x`);
+  const { error, status } = await mistyped.from('rest_probe').select('id');
+  assert.equal(status, 401);
+  assert.equal(error?.message, 'Invalid API key');
+  assert.match(String(error?.hint), /anon.*service_role/);
+});
+
 test('an expired JWT is 401 PGRST303', async () => {
   const expired = fixtures.clientWithToken(ann, () => fixtures.token(ann, -60));
   const { error, status } = await expired.from('notifications').select('id');

@@ -10,6 +10,8 @@ export class FakeDatabase implements NotificationQueries {
   /** When set, every query waits for it: tests interleave events with loads. */
   gate: Promise<void> | null = null;
   failWrites: Error | null = null;
+  /** When set, every read throws it (a network or permission failure). */
+  failReads: Error | null = null;
   clock = Date.parse('2026-11-27T10:00:00Z');
   calls: string[] = [];
 
@@ -58,6 +60,7 @@ export class FakeDatabase implements NotificationQueries {
   async fetchPage(limit: number, after?: Cursor): Promise<WacrmNotification[]> {
     this.calls.push('fetchPage');
     await this.gate;
+    if (this.failReads) throw this.failReads;
     return this.mine()
       .filter((row) => !after || compareNewestFirst(row, after) > 0)
       .slice(0, limit);
@@ -66,12 +69,14 @@ export class FakeDatabase implements NotificationQueries {
   async fetchWindow(oldest: Cursor): Promise<WacrmNotification[]> {
     this.calls.push('fetchWindow');
     await this.gate;
+    if (this.failReads) throw this.failReads;
     return this.mine().filter((row) => compareNewestFirst(row, oldest) <= 0);
   }
 
   async countUnread(after?: Cursor): Promise<number> {
     this.calls.push('countUnread');
     await this.gate;
+    if (this.failReads) throw this.failReads;
     return this.mine().filter((row) => row.read_at === null && (!after || compareNewestFirst(row, after) > 0)).length;
   }
 

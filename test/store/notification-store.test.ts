@@ -169,6 +169,57 @@ test('a refused write rolls back and reports write-failed', async () => {
   assertEqualsDatabase(store, db);
 });
 
+test('a problem that lasts is reported once; after a recovery, the next one is reported again', async () => {
+  const db = new FakeDatabase(ME);
+  db.insert();
+  db.failReads = new NotificationSourceError('permission-denied', 'Loading notifications: the database refused access (42501).');
+  const store = new NotificationStore({ recountDelayMs: 1 });
+  const errors: string[] = [];
+  store.addEventListener('error', (event) => errors.push((event as StoreErrorEvent).error.code));
+  store.reset(db, ME);
+  // The first load, the channel's SUBSCRIBED and its "Subscribed to PostgreSQL": one problem.
+  await Promise.all([store.sync(), store.sync(), store.sync()]);
+  await store.sync();
+  assert.deepEqual(errors, ['permission-denied']);
+  assert.equal(store.state.status, 'error');
+  db.failReads = null;
+  await store.sync();
+  assert.equal(store.state.error, null);
+  db.failReads = new NotificationSourceError('network', 'Catching up on notifications: could not reach Supabase.');
+  await store.sync();
+  assert.deepEqual(errors, ['permission-denied', 'network']);
+  store.reset(null, null); // no retry left behind
+});
+
+test('every failed write is reported: each is the user’s action', async () => {
+  const db = new FakeDatabase(ME);
+  const [first, second] = [db.insert(), db.insert()];
+  const store = await loaded(db);
+  db.failWrites = new NotificationSourceError('network', 'Failed to fetch');
+  const errors: string[] = [];
+  store.addEventListener('error', (event) => errors.push((event as StoreErrorEvent).error.code));
+  await store.markRead(first.id);
+  await store.markRead(second.id);
+  await store.markRead(first.id);
+  assert.deepEqual(errors, ['write-failed', 'write-failed', 'write-failed']);
+});
+
+test('syncs asked for while one runs make one more read, not one each', async () => {
+  const db = new FakeDatabase(ME);
+  db.insert();
+  const store = await loaded(db);
+  let open!: () => void;
+  db.gate = new Promise<void>((resolve) => (open = resolve));
+  db.calls = [];
+  const running = store.sync();
+  await delay(1);
+  const waiting = [store.sync(), store.sync(), store.sync()];
+  assert.equal(new Set(waiting).size, 1, 'the three wait for one');
+  open();
+  await Promise.all([running, ...waiting]);
+  assert.equal(db.calls.filter((call) => call === 'fetchPage' || call === 'fetchWindow').length, 2);
+});
+
 test('mark all reads every unread row, loaded or not, and later arrivals still count', async () => {
   const db = new FakeDatabase(ME);
   for (let i = 0; i < 9; i++) db.insert();

@@ -1,0 +1,37 @@
+// The public events as a host page sees them when the store changes many times in a row: one
+// `wacrm-unread-change` per frame, saying what the badge shows.
+import { expect, fixture, html, nextFrame } from '@open-wc/testing';
+import 'wacrm-notifications/define';
+import type { UnreadChangeEvent, WacrmNotificationBell } from 'wacrm-notifications';
+import { FakeDatabase, storeOver } from './support/fake-queries.js';
+import { part, settle, text } from './support/dom.js';
+
+describe('events', () => {
+  it('a burst of realtime updates (mark all read in another tab) is one wacrm-unread-change', async () => {
+    const db = new FakeDatabase();
+    const rows = db.insertMany(8);
+    const store = await storeOver(db);
+    const bell = await fixture<WacrmNotificationBell>(html`<wacrm-notification-bell .store=${store}></wacrm-notification-bell>`);
+    await settle(bell);
+    const seen: [number, number][] = [];
+    bell.addEventListener('wacrm-unread-change', (event: UnreadChangeEvent) => seen.push([event.unreadCount, event.previousCount]));
+    // One realtime message per row, each its own task, as a socket delivers them.
+    for (const row of rows) {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      store.apply({ type: 'UPDATE', row: { ...row, read_at: new Date().toISOString() }, previousReadAt: null });
+    }
+    await nextFrame();
+    await nextFrame();
+    expect(seen).to.deep.equal([[0, 8]]);
+    await settle(bell);
+    expect(part(bell, 'badge'), 'no badge at 0').to.equal(null);
+
+    // A single change later is reported on its own.
+    store.apply({ type: 'INSERT', row: db.insert() });
+    await nextFrame();
+    await nextFrame();
+    expect(seen).to.deep.equal([[0, 8], [1, 0]]);
+    await settle(bell);
+    expect(text(part(bell, 'badge'))).to.equal('1');
+  });
+});
