@@ -142,6 +142,190 @@ begin
 end
 $$;
 
+-- realtime: what Supabase Realtime installs in a project for Broadcast from the database
+-- (supabase/realtime priv/repo/tenant_schema/realtime/, at 833cf36c). realtime.send() stores a
+-- message here; Realtime streams the inserts of supabase_realtime_messages_publication and fans
+-- them out; joins of private channels are authorised by SELECT policies on realtime.messages.
+create schema if not exists realtime;
+grant usage on schema realtime to anon, authenticated, service_role;
+
+-- Daily partitions messages_YYYY_MM_DD, made by the Realtime service (see
+-- realtime.wacrm_ensure_message_partitions below), never by realtime.send(): a message for a day
+-- without a partition is only a WARNING. inserted_at is a timestamp without time zone, as on
+-- Supabase, whose databases run in UTC.
+do $$
+begin
+  if to_regclass('realtime.messages') is null then
+    create table realtime.messages (
+      topic text not null,
+      extension text not null,
+      payload jsonb,
+      event text,
+      private boolean default false,
+      updated_at timestamp without time zone not null default now(),
+      inserted_at timestamp without time zone not null default now(),
+      id uuid not null default gen_random_uuid(),
+      binary_payload bytea
+    ) partition by range (inserted_at);
+    alter table realtime.messages
+      add constraint messages_payload_exclusive check (payload is null or binary_payload is null) not valid;
+    alter table realtime.messages add constraint messages_pkey primary key (id, inserted_at);
+    -- Serves replay: a private topic's broadcasts since a time.
+    create index messages_inserted_at_topic_index on only realtime.messages (inserted_at desc, topic)
+      where extension = 'broadcast' and private is true;
+    alter table realtime.messages enable row level security;
+    grant insert, select, update on table realtime.messages to anon, authenticated, service_role;
+  end if;
+end
+$$;
+
+-- Realtime reads realtime.messages from this publication (it creates it the same way when missing).
+-- The table is partitioned and the publication does not publish via the root, so pgoutput names
+-- each partition (realtime.messages_2026_11_29), not realtime.messages.
+do $$
+begin
+  if not exists (select 1 from pg_publication where pubname = 'supabase_realtime_messages_publication') then
+    create publication supabase_realtime_messages_publication for table realtime.messages;
+  end if;
+end
+$$;
+
+-- The topic of the message being sent (set by realtime.send) or of the channel being joined (set by
+-- Realtime's authorisation check), for policies on realtime.messages.
+create or replace function realtime.topic()
+  returns text
+  language sql
+  stable
+as $function$
+select nullif(current_setting('realtime.topic', true), '')::text;
+$function$;
+
+-- Verbatim from Supabase: not SECURITY DEFINER, so the insert is checked against the caller's
+-- INSERT policies; any failure (no policy, no partition) is only a WARNING and the message is lost.
+create or replace function realtime.send(payload jsonb, event text, topic text, private boolean default true)
+  returns void
+  language plpgsql
+as $function$
+DECLARE
+  generated_id uuid;
+  final_payload jsonb;
+BEGIN
+  BEGIN
+    generated_id := gen_random_uuid();
+
+    -- Check if payload has an 'id' key, if not, add the generated UUID
+    IF payload ? 'id' THEN
+      final_payload := payload;
+    ELSE
+      final_payload := jsonb_set(payload, '{id}', to_jsonb(generated_id));
+    END IF;
+
+    -- Set the topic configuration
+    EXECUTE format('SET LOCAL realtime.topic TO %L', topic);
+
+    INSERT INTO realtime.messages (id, payload, event, topic, private, extension)
+    VALUES (generated_id, final_payload, event, topic, private, 'broadcast');
+  EXCEPTION
+    WHEN OTHERS THEN
+      RAISE WARNING 'WarnSendingBroadcastMessage: %', SQLERRM;
+  END;
+END;
+$function$;
+
+create or replace function realtime.broadcast_changes(
+  topic_name text,
+  event_name text,
+  operation text,
+  table_name text,
+  table_schema text,
+  new record,
+  old record,
+  level text default 'ROW'::text
+)
+  returns void
+  language plpgsql
+as $function$
+DECLARE
+    -- Declare a variable to hold the JSONB representation of the row
+    row_data jsonb := '{}'::jsonb;
+BEGIN
+    IF level = 'STATEMENT' THEN
+        RAISE EXCEPTION 'function can only be triggered for each row, not for each statement';
+    END IF;
+    -- Check the operation type and handle accordingly
+    IF operation = 'INSERT' OR operation = 'UPDATE' OR operation = 'DELETE' THEN
+        row_data := jsonb_build_object('old_record', OLD, 'record', NEW, 'operation', operation, 'table', table_name, 'schema', table_schema);
+        PERFORM realtime.send (row_data, event_name, topic_name);
+    ELSE
+        RAISE EXCEPTION 'Unexpected operation type: %', operation;
+    END IF;
+EXCEPTION
+    WHEN OTHERS THEN
+        RAISE EXCEPTION 'Failed to process the row: %', SQLERRM;
+END;
+
+$function$;
+
+-- Partition upkeep, the stand-in's share of Realtime's work (Realtime.Tenants
+-- create_messages_partitions and Realtime.Messages delete_old_messages): the stand-in calls both
+-- when it starts and then periodically. Not Supabase objects (hence the wacrm_ prefix); API roles
+-- cannot call them. Each returns the names of the partitions it created or dropped.
+
+-- Daily partitions from yesterday through today + 3 (UTC days), the ones that are missing.
+create or replace function realtime.wacrm_ensure_message_partitions()
+  returns setof text
+  language plpgsql
+  set search_path = ''
+as $function$
+declare
+  today date := (now() at time zone 'utc')::date;
+  day date;
+  partition text;
+begin
+  -- Two callers at once (the stand-in's timer and a test) would race on the catalog.
+  perform pg_advisory_xact_lock(hashtext('realtime.messages partitions'));
+  for day in select generate_series(today - 1, today + 3, interval '1 day')::date loop
+    partition := 'messages_' || to_char(day, 'YYYY_MM_DD');
+    if to_regclass(format('realtime.%I', partition)) is null then
+      execute format(
+        'create table realtime.%I partition of realtime.messages for values from (%L) to (%L)',
+        partition, day::timestamp, (day + 1)::timestamp);
+      return next partition;
+    end if;
+  end loop;
+end
+$function$;
+
+-- Retention: drops the partitions of days before the day of (now - 72 h), UTC, as Realtime's
+-- janitor does; a day's partition goes as a whole.
+create or replace function realtime.wacrm_drop_old_message_partitions()
+  returns setof text
+  language plpgsql
+  set search_path = ''
+as $function$
+declare
+  cutoff date := ((now() at time zone 'utc') - interval '72 hours')::date;
+  partition text;
+begin
+  perform pg_advisory_xact_lock(hashtext('realtime.messages partitions'));
+  for partition in
+    select child.relname
+    from pg_catalog.pg_inherits i
+    join pg_catalog.pg_class child on child.oid = i.inhrelid
+    where i.inhparent = 'realtime.messages'::regclass
+      and child.relname ~ '^messages_\d{4}_\d{2}_\d{2}$'
+      and to_date(substr(child.relname, 10), 'YYYY_MM_DD') < cutoff
+    order by child.relname
+  loop
+    execute format('drop table if exists realtime.%I', partition);
+    return next partition;
+  end loop;
+end
+$function$;
+
+revoke execute on function realtime.wacrm_ensure_message_partitions() from public;
+revoke execute on function realtime.wacrm_drop_old_message_partitions() from public;
+
 -- The Supabase CLI records applied migrations here; the local runner does the same.
 create schema if not exists supabase_migrations;
 create table if not exists supabase_migrations.schema_migrations (
