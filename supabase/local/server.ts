@@ -7,7 +7,7 @@ import { HttpError, sendJson } from './http.js';
 import { apiKeys, LOCAL_JWT_SECRET } from './jwt.js';
 import { handleRest } from './rest/handler.js';
 import { handleAuth } from './auth/handler.js';
-import { startRealtime } from './realtime/server.js';
+import { startRealtime, type RealtimeServer } from './realtime/server.js';
 
 export interface LocalSupabaseOptions extends LocalDatabaseOptions {
   /** API port; default 54321 (the Supabase CLI's), 0 for any free port. */
@@ -32,6 +32,14 @@ export interface LocalSupabase {
   seeded: boolean;
   /** Closes every Realtime socket at once, as a server restart would (clients reconnect). */
   dropRealtimeSockets(): void;
+  /**
+   * Takes down Realtime's replication stream of realtime.messages (its temporary slot goes with
+   * it): rows committed until resumeBroadcastReplication() are never broadcast, as on Supabase
+   * while its replication connection is down. Channels stay joined.
+   */
+  suspendBroadcastReplication(): Promise<void>;
+  /** Brings that stream back; resolves once rows committed from then on will be broadcast. */
+  resumeBroadcastReplication(): Promise<void>;
   /**
    * Restarts the API as a deploy would: closes the HTTP server and every socket, stops Realtime
    * (its replication slot goes with it), waits `downtimeMs`, then listens again on the same port
@@ -61,7 +69,7 @@ const corsHeaders = {
 
 /**
  * Starts the local Supabase stand-in: the database (see startLocalDatabase), then one HTTP server
- * with /rest/v1 (PostgREST), /auth/v1 (Auth) and /realtime/v1/websocket (Realtime).
+ * with /rest/v1 (PostgREST), /auth/v1 (Auth), /realtime/v1/websocket and /realtime/v1/api (Realtime).
  * For local development and tests only.
  */
 export async function startLocalSupabase(options: LocalSupabaseOptions = {}): Promise<LocalSupabase> {
@@ -89,10 +97,11 @@ export async function startLocalSupabase(options: LocalSupabaseOptions = {}): Pr
     adminPool,
   };
 
+  let realtime: RealtimeServer;
   const server = createServer((request, response) => {
-    void route(standIn, request, response, { anonKey, serviceRoleKey });
+    void route(standIn, request, response, { anonKey, serviceRoleKey, realtime: () => realtime });
   });
-  let realtime = await startRealtime(standIn);
+  realtime = await startRealtime(standIn);
   server.on('upgrade', (request, socket, head) => realtime.handleUpgrade(request, socket, head));
   const listen = (port: number) =>
     new Promise<void>((resolve, reject) => {
@@ -142,6 +151,8 @@ export async function startLocalSupabase(options: LocalSupabaseOptions = {}): Pr
     migrationsApplied: database.applied,
     seeded: database.seeded,
     dropRealtimeSockets: () => realtime.dropAllSockets(),
+    suspendBroadcastReplication: () => realtime.suspendBroadcastStream(),
+    resumeBroadcastReplication: () => realtime.resumeBroadcastStream(),
     restartApi: ({ downtimeMs = 0 } = {}) =>
       next(async () => {
         await closeApi();
@@ -164,7 +175,7 @@ async function route(
   standIn: StandIn,
   request: IncomingMessage,
   response: ServerResponse,
-  { anonKey, serviceRoleKey }: { anonKey: string; serviceRoleKey: string },
+  { anonKey, serviceRoleKey, realtime }: { anonKey: string; serviceRoleKey: string; realtime: () => RealtimeServer },
 ) {
   const url = new URL(request.url ?? '/', 'http://localhost');
   for (const [name, value] of Object.entries(corsHeaders)) response.setHeader(name, value);
@@ -193,6 +204,7 @@ async function route(
     }
     if (url.pathname.startsWith('/rest/v1')) return await handleRest(standIn, request, response, url);
     if (url.pathname.startsWith('/auth/v1')) return await handleAuth(standIn, request, response, url);
+    if (url.pathname.startsWith('/realtime/v1/api/')) return await realtime().handleApi(request, response, url);
     if (url.pathname === '/' || url.pathname === '') {
       return sendJson(response, 200, { name: 'wacrm local Supabase stand-in', anonKey });
     }

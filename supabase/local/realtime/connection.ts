@@ -2,7 +2,7 @@
 // joined (at most one per topic, as in Phoenix).
 import WebSocket from 'ws';
 import { Channel, type ChannelServices, type ChannelTransport } from './channel.js';
-import { decodeFrame, encodeFrame, type PhoenixMessage, type Vsn } from './phoenix.js';
+import { decodeFrame, encodeFrame, encodeUserBroadcast, type PhoenixMessage, type UserBroadcast, type Vsn } from './phoenix.js';
 
 // Phoenix closes a socket that has sent nothing (not even a heartbeat, every 25 s) for this long.
 const IDLE_TIMEOUT_MS = 60_000;
@@ -15,6 +15,7 @@ export class RealtimeConnection implements ChannelTransport {
     private readonly socket: WebSocket,
     private readonly vsn: Vsn,
     readonly apiKey: string,
+    readonly headers: Record<string, string>,
     private readonly services: ChannelServices,
     private readonly onClosed: (connection: RealtimeConnection) => void,
   ) {
@@ -26,6 +27,13 @@ export class RealtimeConnection implements ChannelTransport {
 
   send(message: PhoenixMessage): void {
     if (this.socket.readyState === WebSocket.OPEN) this.socket.send(encodeFrame(this.vsn, message));
+  }
+
+  sendUserBroadcast(topic: string, message: UserBroadcast): void {
+    if (this.socket.readyState !== WebSocket.OPEN) return;
+    // Not representable in this protocol version (binary on 1.0.0, an over-long field): Realtime drops it too.
+    const frame = encodeUserBroadcast(this.vsn, topic, message);
+    if (frame !== undefined) this.socket.send(frame, { binary: typeof frame !== 'string' });
   }
 
   forget(channel: Channel): void {
@@ -58,7 +66,7 @@ export class RealtimeConnection implements ChannelTransport {
     if (!channel || (message.joinRef !== null && message.joinRef !== channel.joinRef)) {
       return this.replyError(message, 'unmatched topic');
     }
-    channel.handle(message);
+    channel.enqueue(() => channel.handle(message));
   }
 
   private join(message: PhoenixMessage): void {
@@ -67,7 +75,10 @@ export class RealtimeConnection implements ChannelTransport {
     // A second join of a topic replaces the first, which is closed (Phoenix's duplicate-join rule).
     this.channels.get(message.topic)?.close(true);
     const channel = new Channel(message.topic, message.joinRef, this, this.services);
-    if (channel.join(message.payload, message.ref)) this.channels.set(message.topic, channel);
+    // Kept while the join is checked, so what the client sends next waits behind it; a refused
+    // join forgets itself.
+    this.channels.set(message.topic, channel);
+    channel.enqueue(() => channel.join(message.payload, message.ref));
   }
 
   private replyError(message: PhoenixMessage, reason: string): void {

@@ -1,8 +1,10 @@
-// The WAL stream behind postgres_changes: pgoutput over a TEMPORARY logical slot, so the slot
+// A WAL stream from one publication: pgoutput over a TEMPORARY logical slot, so the slot
 // disappears with its connection (stand-in stopped or crashed) and never holds WAL back for a
 // process that is gone. Changes arrive as they commit (no polling); each transaction is handed on
 // at its commit, in commit order. A broken connection (database restart) is retried with backoff;
 // changes committed while the stream is down are not delivered, as with a new slot on Supabase.
+// Two run side by side, as on Supabase: postgres_changes (publication supabase_realtime) and
+// Broadcast from the database (realtime.messages).
 import { randomBytes } from 'node:crypto';
 import type { Client } from 'pg';
 import { LogicalReplicationService, PgoutputPlugin, type Pgoutput } from 'pg-logical-replication';
@@ -39,6 +41,22 @@ function previousLsn(lsn: string): string {
 
 const BACKOFF_MS = [250, 500, 1000, 2000, 5000];
 
+export interface StreamOptions {
+  publication: string;
+  /** Slot names start with this; the rest is unique per process and connection. */
+  slotPrefix: string;
+  /** application_name of the walsender, as pg_stat_replication shows it. */
+  applicationName: string;
+  /** Runs before each connection starts streaming (e.g. to make sure the publication exists). */
+  prepare?: () => Promise<void>;
+}
+
+const POSTGRES_CHANGES_STREAM: StreamOptions = {
+  publication: PUBLICATION,
+  slotPrefix: 'wacrm_realtime',
+  applicationName: 'wacrm_realtime_replication',
+};
+
 export class ReplicationStream {
   /**
    * Unique per stand-in and per connection: stand-ins sharing a server never collide, and a
@@ -49,6 +67,7 @@ export class ReplicationStream {
   private live = false;
   private wasLive = false;
   private stopped = false;
+  private suspended = false;
   private failures = 0;
   private retryTimer: NodeJS.Timeout | undefined;
   private liveWaiters: (() => void)[] = [];
@@ -60,6 +79,7 @@ export class ReplicationStream {
     private readonly log: Log,
     /** Called each time the stream comes back after a loss (not on the first start). */
     private readonly onResumed: () => void = () => undefined,
+    private readonly options: StreamOptions = POSTGRES_CHANGES_STREAM,
   ) {}
 
   get isLive(): boolean {
@@ -80,10 +100,32 @@ export class ReplicationStream {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    await this.disconnect();
+  }
+
+  /**
+   * Takes the stream down (its slot goes with its connection) until resume(): what commits in
+   * between is never streamed, as when Supabase's replication connection is down.
+   */
+  async suspend(): Promise<void> {
+    this.suspended = true;
+    await this.disconnect();
+  }
+
+  /** Brings a suspended stream back; resolves once it is live again. */
+  async resume(): Promise<void> {
+    if (!this.suspended || this.stopped) return this.whenLive();
+    this.suspended = false;
+    this.connect();
+    await this.whenLive();
+  }
+
+  private async disconnect(): Promise<void> {
     clearTimeout(this.retryTimer);
     const service = this.service;
     this.service = undefined;
     this.live = false;
+    this.transaction = undefined;
     if (service) {
       // Ending the connection ends the session, and with it the temporary slot.
       await Promise.race([service.destroy(), new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
@@ -91,16 +133,18 @@ export class ReplicationStream {
   }
 
   private connect(): void {
-    if (this.stopped) return;
-    this.slotName = `wacrm_realtime_${process.pid}_${randomBytes(4).toString('hex')}`;
+    if (this.stopped || this.suspended) return;
+    this.slotName = `${this.options.slotPrefix}_${process.pid}_${randomBytes(4).toString('hex')}`;
     const service = new LogicalReplicationService(
-      { connectionString: this.databaseUrl, application_name: 'wacrm_realtime_replication' },
+      { connectionString: this.databaseUrl, application_name: this.options.applicationName },
       // Acknowledging what we received lets the server recycle WAL; after a crash the slot is gone
       // anyway, so there is nothing to replay and no reason to hold WAL until delivery.
       { acknowledge: { auto: true, timeoutSeconds: 10 } },
     );
     this.service = service;
-    service.on('data', (_lsn: string, message: Pgoutput.Message) => this.onMessage(message));
+    service.on('data', (_lsn: string, message: Pgoutput.Message) => {
+      if (service === this.service) this.onMessage(message);
+    });
     service.on('heartbeat', (lsn: string, _timestamp: number, shouldRespond: boolean) => {
       // acknowledge() reports lsn + 1 (right for a record's start, one past a keepalive's end of
       // WAL). A shutting-down server waits for a reply EQUAL to what it sent, else for
@@ -109,6 +153,7 @@ export class ReplicationStream {
     });
     service.on('error', () => undefined); // the subscribe() promise below reports the failure once
     service.on('start', () => {
+      if (service !== this.service) return;
       const resumed = this.wasLive;
       if (resumed) this.log(`replication stream is back (new slot ${this.slotName})`);
       this.failures = 0;
@@ -117,15 +162,18 @@ export class ReplicationStream {
       for (const resolve of this.liveWaiters.splice(0)) resolve();
       if (resumed) this.onResumed();
     });
-    const plugin = new TemporarySlotPgoutput({ protoVersion: 1, publicationNames: [PUBLICATION] });
-    service.subscribe(plugin, this.slotName).then(
-      () => this.lost(service, new Error('the replication stream ended')),
-      (error: unknown) => this.lost(service, error),
-    );
+    const plugin = new TemporarySlotPgoutput({ protoVersion: 1, publicationNames: [this.options.publication] });
+    const slotName = this.slotName;
+    Promise.resolve(this.options.prepare?.())
+      .then(() => (service === this.service ? service.subscribe(plugin, slotName) : undefined))
+      .then(
+        () => this.lost(service, new Error('the replication stream ended')),
+        (error: unknown) => this.lost(service, error),
+      );
   }
 
   private lost(service: LogicalReplicationService, error: unknown): void {
-    if (this.stopped || service !== this.service) return;
+    if (this.stopped || this.suspended || service !== this.service) return;
     this.live = false;
     this.transaction = undefined;
     const delay = BACKOFF_MS[Math.min(this.failures, BACKOFF_MS.length - 1)]!;

@@ -1,0 +1,169 @@
+// Realtime Authorization: RLS on realtime.messages decides who reads and writes a private topic,
+// checked the way Realtime checks it (lib/realtime/tenants/authorization.ex).
+//   read:  in one transaction, insert probe rows as the admin, switch to the user's role and
+//          claims (set_config ..., is_local), select the probes back, roll back. A probe that comes
+//          back means read for its extension.
+//   write: switch first, then insert under the user's role in a savepoint; insufficient_privilege
+//          means no write. Rolled back too.
+// Nothing is ever committed, so nothing reaches the replication stream.
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+
+export type Extension = 'broadcast' | 'presence';
+
+/** What a channel may do; undefined = not evaluated yet (write is checked on first use). */
+export interface Policies {
+  broadcast: { read?: boolean; write?: boolean };
+  presence: { read?: boolean; write?: boolean };
+}
+
+export interface AuthorizationContext {
+  /** The channel's topic without `realtime:`: what realtime.topic() returns. */
+  topic: string;
+  role: string;
+  claims: Record<string, unknown>;
+  /** request.headers: the x-* headers of the socket's upgrade, or every header of a REST call. */
+  headers: Record<string, string>;
+}
+
+/** Realtime's failure kinds, each with its own text for the client. */
+export type AuthorizationFailure =
+  | 'rls_policy_error'
+  | 'missing_partition'
+  | 'increase_connection_pool'
+  | 'database_unavailable'
+  | 'query_canceled';
+
+export class AuthorizationError extends Error {
+  constructor(
+    readonly kind: AuthorizationFailure,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export const emptyPolicies = (): Policies => ({ broadcast: {}, presence: {} });
+
+// Realtime's authorization pool holds 2–15 connections (by compute size); a join that waits too long
+// for one is refused with IncreaseConnectionPool.
+const POOL_SIZE = 8;
+const POOL_WAIT_MS = 5000;
+
+export class Authorizer {
+  readonly pool: pg.Pool;
+
+  constructor(databaseUrl: string) {
+    this.pool = new pg.Pool({
+      connectionString: databaseUrl,
+      max: POOL_SIZE,
+      connectionTimeoutMillis: POOL_WAIT_MS,
+      application_name: 'realtime_rls',
+    });
+    this.pool.on('error', () => undefined);
+    this.pool.on('connect', (client) => client.on('error', () => undefined));
+  }
+
+  /** Evaluates read for each extension; the others keep their values. */
+  async read(context: AuthorizationContext, extensions: Extension[], policies = emptyPolicies()): Promise<Policies> {
+    const probes = new Map(extensions.map((extension) => [extension, randomUUID()]));
+    const found = await this.transaction(async (client) => {
+      const entries = [...probes];
+      const values = entries.map((_, i) => `($${i * 2 + 2}::uuid, $${i * 2 + 3}, $1)`);
+      await client.query(`insert into realtime.messages (id, extension, topic) values ${values.join(', ')}`, [
+        context.topic,
+        ...entries.flatMap(([extension, id]) => [id, extension]),
+      ]);
+      await this.switchTo(client, context);
+      const { rows } = await client.query<{ id: string }>('select id::text from realtime.messages where id = any($1::uuid[])', [
+        [...probes.values()],
+      ]);
+      return new Set(rows.map((row) => row.id));
+    });
+    const next: Policies = { broadcast: { ...policies.broadcast }, presence: { ...policies.presence } };
+    for (const [extension, id] of probes) next[extension].read = found.has(id);
+    return next;
+  }
+
+  /**
+   * Evaluates write for the given extensions (Realtime marks the others false), as a savepoint
+   * insert under the user's role.
+   */
+  async write(context: AuthorizationContext, extensions: Extension[], policies = emptyPolicies()): Promise<Policies> {
+    const next: Policies = { broadcast: { ...policies.broadcast }, presence: { ...policies.presence } };
+    await this.transaction(async (client) => {
+      await this.switchTo(client, context);
+      for (const extension of ['broadcast', 'presence'] as const) {
+        if (!extensions.includes(extension)) {
+          next[extension].write = false;
+          continue;
+        }
+        await client.query('savepoint realtime_write_check');
+        try {
+          await client.query('insert into realtime.messages (topic, extension) values ($1, $2)', [context.topic, extension]);
+          next[extension].write = true;
+        } catch (error) {
+          if ((error as { code?: string }).code !== '42501') throw error;
+          next[extension].write = false;
+        }
+        await client.query('rollback to savepoint realtime_write_check');
+      }
+    });
+    return next;
+  }
+
+  end(): Promise<void> {
+    return this.pool.end();
+  }
+
+  private async switchTo(client: pg.PoolClient, context: AuthorizationContext): Promise<void> {
+    const sub = context.claims.sub;
+    await client.query(
+      `select set_config('role', $1, true),
+              set_config('realtime.topic', $2, true),
+              set_config('request.jwt.claims', $3, true),
+              set_config('request.jwt.claim.sub', $4, true),
+              set_config('request.jwt.claim.role', $1, true),
+              set_config('request.headers', $5, true)`,
+      [context.role, context.topic, JSON.stringify(context.claims), typeof sub === 'string' ? sub : null, JSON.stringify(context.headers)],
+    );
+  }
+
+  private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (error) {
+      if (/timeout/i.test((error as Error).message)) {
+        throw new AuthorizationError('increase_connection_pool', 'Please increase your connection pool size');
+      }
+      throw new AuthorizationError('database_unavailable', (error as Error).message);
+    }
+    let broken = false;
+    try {
+      await client.query('begin');
+      const result = await work(client);
+      await client.query('rollback');
+      return result;
+    } catch (error) {
+      await client.query('rollback').catch(() => (broken = true));
+      throw classify(error);
+    } finally {
+      client.release(broken);
+    }
+  }
+}
+
+/** Postgres errors as Realtime's handle_policies_result sorts them. */
+function classify(error: unknown): AuthorizationError {
+  if (error instanceof AuthorizationError) return error;
+  const { code, message, table } = error as { code?: string; message?: string; table?: string };
+  if (!code) return new AuthorizationError('database_unavailable', message ?? String(error));
+  // `no partition of relation "messages" found for row` is a check_violation on messages.
+  if (code === '23514' && (table === 'messages' || /relation "messages"/.test(message ?? ''))) {
+    return new AuthorizationError('missing_partition', message ?? '');
+  }
+  if (code === '57014') return new AuthorizationError('query_canceled', message ?? '');
+  if (code.startsWith('08') || code === '57P01' || code === '57P03') return new AuthorizationError('database_unavailable', message ?? '');
+  return new AuthorizationError('rls_policy_error', message ?? '');
+}
