@@ -81,5 +81,6 @@ test('the local database records applied migrations as the Supabase CLI does', a
   assert.deepEqual(rows, [
     { version: '000', name: 'wacrm_core' },
     { version: '027', name: 'notifications' },
+    { version: '20261129180000', name: 'notifications_broadcast' },
   ]);
 });

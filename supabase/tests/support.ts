@@ -155,7 +155,12 @@ export async function catalogState(client: pg.ClientBase) {
                    'kind', defaclobjtype, 'acl', defaclacl::text) order by defaclrole::regrole::text, defaclobjtype)
                  from pg_default_acl where defaclnamespace in (0, 'public'::regnamespace)),
       'publication', (select jsonb_agg(schemaname || '.' || tablename order by schemaname, tablename)
-                 from pg_publication_tables where pubname = 'supabase_realtime')
+                 from pg_publication_tables where pubname = 'supabase_realtime'),
+      -- Who may join which Realtime topic: the policies on realtime.messages.
+      'realtime_policies', (select jsonb_agg(jsonb_build_object('table', tablename, 'name', policyname, 'cmd', cmd,
+                   'permissive', permissive, 'roles', roles, 'using', qual, 'check', with_check)
+                   order by tablename, policyname)
+                 from pg_policies where schemaname = 'realtime')
     ) as state`);
   return rows[0].state;
 }
@@ -208,6 +213,96 @@ export async function tryAs(
   } finally {
     await actAs(client, { role: 'postgres' });
   }
+}
+
+/** The request claims of `actor`, as its JWT would carry them. */
+function claimsOf(actor: Exclude<Actor, { role: 'postgres' }>): { role: string; sub?: string } {
+  return actor.role === 'authenticated' ? { sub: actor.sub, role: actor.role } : { role: actor.role };
+}
+
+/**
+ * Sets what Realtime sets before it checks a channel's policies (lib/realtime/tenants/authorization.ex
+ * set_conn_config): the role, the topic and the JWT claims, all local to the transaction.
+ */
+async function setRealtimeContext(client: pg.ClientBase, actor: Exclude<Actor, { role: 'postgres' }>, topic: string) {
+  const claims = claimsOf(actor);
+  await client.query(
+    `select set_config('role', $1, true), set_config('realtime.topic', $2, true),
+            set_config('request.jwt.claims', $3, true), set_config('request.jwt.claim.sub', $4, true),
+            set_config('request.jwt.claim.role', $1, true), set_config('request.headers', '{}', true)`,
+    [claims.role, topic, JSON.stringify(claims), claims.sub ?? null],
+  );
+}
+
+/**
+ * What Realtime decides when `actor` joins the private channel `topic`, checked the way Realtime
+ * does it: probe messages for broadcast and presence inserted as the admin, then selected back under
+ * the joiner's role and claims, then undone. The join succeeds when either is readable. Runs in a
+ * savepoint so that it sees the caller's uncommitted rows; Realtime uses a transaction of its own.
+ */
+export async function realtimeJoin(
+  client: pg.ClientBase,
+  actor: Exclude<Actor, { role: 'postgres' }>,
+  topic: string,
+): Promise<{ broadcast: boolean; presence: boolean }> {
+  await client.query('savepoint realtime_join');
+  try {
+    const { rows: probes } = await client.query<{ id: string; extension: 'broadcast' | 'presence' }>(
+      `insert into realtime.messages (id, topic, extension)
+       values (gen_random_uuid(), $1, 'broadcast'), (gen_random_uuid(), $1, 'presence')
+       returning id, extension`,
+      [topic],
+    );
+    await setRealtimeContext(client, actor, topic);
+    const { rows } = await client.query<{ id: string }>('select id from realtime.messages where id = any($1::uuid[])', [
+      probes.map((probe) => probe.id),
+    ]);
+    const readable = new Set(rows.map((row) => row.id));
+    const read = (extension: string) => probes.some((probe) => probe.extension === extension && readable.has(probe.id));
+    return { broadcast: read('broadcast'), presence: read('presence') };
+  } finally {
+    await client.query('rollback to savepoint realtime_join');
+    await client.query('release savepoint realtime_join');
+  }
+}
+
+/**
+ * Whether `actor` may send to `topic` from a client (a channel push or the REST broadcast route),
+ * checked as Realtime does: an insert of a broadcast message under the sender's role and claims,
+ * where insufficient_privilege (no INSERT policy allows it) means no. Undone either way.
+ */
+export async function realtimeCanSend(
+  client: pg.ClientBase,
+  actor: Exclude<Actor, { role: 'postgres' }>,
+  topic: string,
+): Promise<boolean> {
+  await client.query('savepoint realtime_send');
+  try {
+    await setRealtimeContext(client, actor, topic);
+    await client.query(`insert into realtime.messages (topic, extension, private) values ($1, 'broadcast', true)`, [topic]);
+    return true;
+  } catch (error) {
+    if (error instanceof pg.DatabaseError && error.code === '42501') return false;
+    throw error;
+  } finally {
+    await client.query('rollback to savepoint realtime_send');
+    await client.query('release savepoint realtime_send');
+  }
+}
+
+/** Runs `work` and returns the WARNINGs Postgres sent this client meanwhile. */
+export async function warningsDuring(client: pg.ClientBase, work: () => Promise<unknown>): Promise<string[]> {
+  const warnings: string[] = [];
+  const collect = (notice: { severity?: string; message?: string }) => {
+    if (notice.severity === 'WARNING') warnings.push(notice.message ?? '');
+  };
+  client.on('notice', collect);
+  try {
+    await work();
+  } finally {
+    client.off('notice', collect);
+  }
+  return warnings;
 }
 
 /** A small Wacrm world, built with SQL as the owner (inside the caller's transaction). */
