@@ -26,6 +26,9 @@ export default [
   {
     input: 'dist/define.js',
     onwarn,
+    // The on-demand chunks take what they share with the rest from the CDN file itself, rather than
+    // from a common chunk that every page would have to fetch as a second file.
+    preserveEntrySignatures: 'allow-extension',
     // A build error, not a silent bundle of supabase-js, if anything on this path imports it at run time.
     plugins: [noSupabase(), minifyCss(), nativeDurationFormat(), resolve()],
     output: cdnOutput('wacrm-notifications', cdnBanner(false)),
@@ -33,6 +36,7 @@ export default [
   {
     input: 'dist/drop-in/define.js',
     onwarn,
+    preserveEntrySignatures: 'allow-extension',
     plugins: [minifyCss(), nativeDurationFormat(), resolve()],
     output: cdnOutput('wacrm-notifications.all', cdnBanner(true)),
   },

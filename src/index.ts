@@ -19,7 +19,8 @@ export {
   type NotificationErrorCode,
   type NotificationQueries,
 } from './store/notification-source.js';
-export { SupabaseNotificationSource, isSupabaseClient } from './data/supabase-source.js';
+export { SupabaseNotificationSource, isSupabaseClient, type LiveHandlers, type LiveSubscription, type Transport } from './data/supabase-source.js';
+export { broadcastTopic } from './data/realtime-channel.js';
 export { NotificationSubscriptionController } from './controllers/notification-subscription-controller.js';
 export { notificationStoreContext } from './context.js';
 export * from './events.js';

@@ -3,6 +3,7 @@ import type { Session } from '@supabase/supabase-js';
 import { LanguageController } from './controllers/language-controller.js';
 import { NotificationStoreController } from './controllers/store-controller.js';
 import type { WacrmNotification } from './notification.js';
+import type { Transport } from './data/realtime-channel.js';
 import type { NotificationStore } from './store/notification-store.js';
 import { resolveStrings, type NotificationStrings, type StringOverrides } from './strings.js';
 
@@ -25,6 +26,8 @@ export abstract class NotificationElement extends LitElement {
     hrefTemplate: { attribute: 'href-template' },
     lang: { reflect: true },
     strings: { attribute: false },
+    transport: {},
+    tabSharing: { attribute: 'tab-sharing' },
   };
 
   /** A Supabase client (`createClient()`): queries and the realtime subscription go through it. */
@@ -54,6 +57,20 @@ export abstract class NotificationElement extends LitElement {
   /** Overrides of any visible string (see NotificationStrings). */
   declare strings: StringOverrides;
 
+  /**
+   * How changes reach the browser: `postgres_changes` (the default; migration 027) or `broadcast`
+   * (a private per-user topic fed by a database trigger; the broadcast migration), which scales to
+   * many more connected users. The list, the count and the catch-up behave the same on both.
+   */
+  declare transport: Transport;
+
+  /**
+   * `on` (default): the tabs of this browser showing the same user and project share one realtime
+   * connection — one tab leads and relays to the others (Web Locks and BroadcastChannel; where
+   * either is missing, each tab has its own). `off`: this element keeps a connection of its own.
+   */
+  declare tabSharing: 'on' | 'off';
+
   protected readonly language = new LanguageController(this);
   protected readonly stores: NotificationStoreController;
 
@@ -63,9 +80,18 @@ export abstract class NotificationElement extends LitElement {
     this.pageSize = 20;
     this.hrefTemplate = '';
     this.strings = {};
+    this.transport = 'postgres_changes';
+    this.tabSharing = 'on';
     this.stores = new NotificationStoreController(
       this,
-      () => ({ store: this.store, supabase: this.supabase, session: this.session, pageSize: this.pageSize }),
+      () => ({
+        store: this.store,
+        supabase: this.supabase,
+        session: this.session,
+        pageSize: this.pageSize,
+        transport: this.transport,
+        tabSharing: this.tabSharing,
+      }),
       { provide: role === 'provider', consume: role === 'consumer', onReceive: (notification) => this.received(notification) },
     );
   }

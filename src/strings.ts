@@ -1,3 +1,4 @@
+import { notLoaded } from './on-demand.js';
 import type { NotificationErrorCode } from './store/notification-source.js';
 
 /** Every string the elements show or announce. Override any of them with the `.strings` property. */
@@ -87,7 +88,7 @@ export function loadStrings(lang: string | undefined): Promise<void> | undefined
     (strings) => void (loaded[primary] = strings),
     (error: unknown) => {
       unavailable.add(primary);
-      console.warn(`wacrm-notifications: could not load the "${primary}" strings (${String(error)}); showing English.`);
+      notLoaded(`the "${primary}" strings`, 'showing English', error);
     },
   ));
 }

@@ -1,8 +1,8 @@
 import { html, nothing, type PropertyDeclarations, type PropertyValues } from 'lit';
-import { PopoverController } from '../controllers/popover-controller.js';
 import { PanelToggleEvent } from '../events.js';
 import type { WacrmNotification } from '../notification.js';
 import { NotificationElement } from '../notification-element.js';
+import { notLoaded } from '../on-demand.js';
 import { format } from '../strings.js';
 import { bellStyles } from '../styles/bell-styles.js';
 import { themeStyles } from '../styles/theme.js';
@@ -61,15 +61,48 @@ export class WacrmNotificationBell extends NotificationElement {
     this.open = false;
     this.maxCount = 99;
     this.announcement = '';
-    new PopoverController(
-      this,
-      () => (this.hasUpdated ? { anchor: this.#button(), popover: this.#popover() } : null),
-      () => (this.open = false),
-    );
+  }
+
+  /**
+   * The popover's placement and dismissal (PopoverController) load on demand, so the first load
+   * of the page carries less: fetched when the bell first connects, and an update that opens the
+   * panel waits for them.
+   */
+  #popover: Promise<void> | undefined;
+  #popoverReady = false;
+  #popoverUnavailable = false;
+
+  #loadPopover(): Promise<void> {
+    return (this.#popover ??= import('../controllers/popover-controller.js').then(
+      ({ PopoverController }) => {
+        new PopoverController(
+          this,
+          () => (this.hasUpdated ? { anchor: this.#button(), popover: this.#popoverElement() } : null),
+          () => (this.open = false),
+        );
+        this.#popoverReady = true;
+      },
+      (error: unknown) => {
+        // A blocked chunk: the panel still opens, where the browser puts a popover by default.
+        notLoaded("the bell's popover", 'showing it unplaced', error);
+        this.#popoverUnavailable = true;
+        this.#popoverReady = true;
+      },
+    ));
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    void this.#loadPopover();
+  }
+
+  protected override scheduleUpdate(): void | Promise<unknown> {
+    if (this.open && !this.#popoverReady) return this.#loadPopover().then(() => super.scheduleUpdate());
+    return super.scheduleUpdate();
   }
 
   #button = () => this.renderRoot.querySelector<HTMLButtonElement>('[part="button"]')!;
-  #popover = () => this.renderRoot.querySelector<HTMLElement>('[part="popover"]')!;
+  #popoverElement = () => this.renderRoot.querySelector<HTMLElement>('[part="popover"]')!;
 
   /** The realtime topic of the bell's own subscription, while subscribed. */
   get channelTopic(): string | null {
@@ -97,6 +130,8 @@ export class WacrmNotificationBell extends NotificationElement {
 
   protected override updated(changed: PropertyValues<this>): void {
     if (!changed.has('open')) return;
+    // Without PopoverController (its chunk could not be loaded) the browser shows it unplaced.
+    if (this.#popoverUnavailable) this.#popoverElement().togglePopover?.(this.open);
     if (this.open) {
       this.#panelElement()?.focus();
       this.dispatchEvent(new PanelToggleEvent('wacrm-after-show'));

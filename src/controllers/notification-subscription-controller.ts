@@ -1,6 +1,7 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { Session, SupabaseClient } from '@supabase/supabase-js';
-import { isSupabaseClient, SupabaseNotificationSource, type LiveSubscription } from '../data/supabase-source.js';
+import { isSupabaseClient, SupabaseNotificationSource, type LiveHandlers, type LiveSubscription, type Transport } from '../data/supabase-source.js';
+import { canShareTabs, shareName, subscribeShared } from '../data/tab-sharing.js';
 import type { NotificationStore } from '../store/notification-store.js';
 import { en } from '../strings.js';
 
@@ -8,6 +9,16 @@ export interface SubscriptionInputs {
   supabase: unknown;
   /** `undefined` while the host does not know it yet (supabase-js reads it asynchronously). */
   session: Session | null | undefined;
+  /** How changes reach the browser (default `postgres_changes`). */
+  transport?: Transport;
+  /** `off`: this element keeps its own channel instead of sharing one with the browser's other tabs. */
+  tabSharing?: 'on' | 'off';
+}
+
+/** How the channel is opened: a change of either opens it again (the list is kept). */
+interface ChannelOptions {
+  transport: Transport;
+  shared: boolean;
 }
 
 /** What `getInputs` returns when the host shows a store it does not own: subscribe to nothing. */
@@ -23,7 +34,9 @@ export const NO_CLIENT_GRACE_MS = 1000;
 /**
  * Owns one element's realtime subscription and feeds its store. It reads its inputs (the store,
  * the client and the session) in every `hostUpdate`, and:
- * - once it has a client and a signed-in session, loads the list over HTTP at once and subscribes;
+ * - once it has a client and a signed-in session, loads the list over HTTP at once and subscribes
+ *   on the chosen transport — through the tab that leads for the browser when tabs share (Web Locks
+ *   and BroadcastChannel; see data/tab-share.ts), or with a channel of its own;
  *   shows signed-out for a `null` session and stays idle while the session is unknown (`undefined`);
  * - starts over when the client, the user or the store changes, and only passes a new access token
  *   on (`setAuth`) when just the token changed; shows signed-out when a session expires unrenewed;
@@ -44,6 +57,7 @@ export class NotificationSubscriptionController implements ReactiveController {
   #accessToken: string | null = null;
   #source: SupabaseNotificationSource | null = null;
   #subscription: LiveSubscription | null = null;
+  #channelOptions: ChannelOptions | null = null;
   /** Marks the channel opened last; handlers of channels closed since ignore what they still get. */
   #opened: symbol | null = null;
   #reported: 'no-client' | 'invalid-client' | null = null;
@@ -125,6 +139,14 @@ export class NotificationSubscriptionController implements ReactiveController {
     if (accessToken !== null && accessToken === this.#expiredToken) return;
     const userId = session === undefined ? undefined : (session?.user?.id ?? null);
 
+    const options: ChannelOptions = {
+      transport: inputs.transport === 'broadcast' ? 'broadcast' : 'postgres_changes',
+      shared: inputs.tabSharing !== 'off' && canShareTabs(),
+    };
+    const sameChannel = this.#channelOptions?.transport === options.transport && this.#channelOptions.shared === options.shared;
+    if (client === this.#client && userId === this.#userId && this.#subscription && !sameChannel) this.#closeSubscription();
+    this.#channelOptions = options;
+
     if (client === this.#client && userId === this.#userId) {
       if (this.#subscription) return this.#renewToken(client, session);
       // Back on the page with the same client and user: reopen the channel over the list kept.
@@ -156,7 +178,7 @@ export class NotificationSubscriptionController implements ReactiveController {
     const opened = Symbol('subscription');
     this.#opened = opened;
     const current = () => this.#opened === opened;
-    this.#subscription = this.#source.subscribe({
+    const handlers: LiveHandlers = {
       change: (change) => current() && store.apply(change),
       live: () => current() && void store.sync(),
       status: (status) => current() && store.setRealtimeStatus(status),
@@ -166,7 +188,12 @@ export class NotificationSubscriptionController implements ReactiveController {
         // A change we could not read may be a row we now lack: catch up (retried until it works).
         if (error.code === 'malformed-event') void store.sync();
       },
-    });
+    };
+    const { transport, shared } = this.#channelOptions!;
+    const source = this.#source;
+    const accessToken = this.#accessToken;
+    const open = (channelHandlers: LiveHandlers) => source.subscribe(channelHandlers, { transport, accessToken });
+    this.#subscription = shared ? subscribeShared(shareName(client, userId, transport), open, handlers) : open(handlers);
     // The list comes over HTTP whether or not Realtime gets through (a proxy may block WebSockets);
     // the channel, once live, catches up on whatever was committed while it joined.
     void store.sync();

@@ -1,18 +1,15 @@
 import type { ReactiveController, ReactiveElement } from 'lit';
 import { ContextEvent, ContextProvider } from '@lit/context';
-import type { Session } from '@supabase/supabase-js';
 import { notificationStoreContext } from '../context.js';
 import type { WacrmNotification } from '../notification.js';
 import { NotificationStore, normalizePageSize } from '../store/notification-store.js';
-import { INACTIVE, NotificationSubscriptionController } from './notification-subscription-controller.js';
+import { INACTIVE, NotificationSubscriptionController, type SubscriptionInputs } from './notification-subscription-controller.js';
 import { StoreEventsController } from './store-events-controller.js';
 
 /** What the host element was given. */
-export interface StoreInputs {
+export interface StoreInputs extends SubscriptionInputs {
   /** A store set by the page (`.store`): shown instead of any other. */
   store: NotificationStore | undefined;
-  supabase: unknown;
-  session: Session | null | undefined;
   pageSize: number;
 }
 
@@ -81,7 +78,7 @@ export class NotificationStoreController implements ReactiveController {
     this.#subscription = new NotificationSubscriptionController(
       host,
       () => this.#own,
-      () => (this.#active === this.#own ? { supabase: this.getInputs().supabase, session: this.getInputs().session } : INACTIVE),
+      () => (this.#active === this.#own ? this.getInputs() : INACTIVE),
     );
   }
 

@@ -1,0 +1,137 @@
+// One realtime connection per browser: the tabs of one origin, user and project share it (Web
+// Locks elect a leader, BroadcastChannel relays). Each "tab" here is a page of the test's origin
+// (an iframe, which shares locks and BroadcastChannel with every other page of the origin) with
+// the package loaded in the test's form and a Supabase client of its own, as a real tab has.
+import { expect } from '@open-wc/testing';
+import { createClient, type Session, type SupabaseClient } from '@supabase/supabase-js';
+import type { WacrmNotificationBell } from 'wacrm-notifications';
+import { badgeText, expectEqualsDatabase, isLive } from './support/live.js';
+import { openPage, type Page } from './support/page.js';
+import { assign, conversation, eventually, sql, standInInfo, team, unreadInDatabase, type Agent } from './support/stand-in.js';
+
+interface Tab {
+  page: Page;
+  client: SupabaseClient;
+  bell: WacrmNotificationBell;
+}
+
+const tabs: Tab[] = [];
+
+afterEach(async () => {
+  for (const tab of tabs.splice(0)) {
+    tab.page.remove();
+    await tab.client.removeAllChannels();
+  }
+});
+
+async function signIn(agent: Agent): Promise<{ client: SupabaseClient; session: Session }> {
+  const { url, anonKey, password } = await standInInfo();
+  const client = createClient(url, anonKey, {
+    auth: { storageKey: `tabs-${agent.id}-${Math.random()}`, persistSession: false, autoRefreshToken: false },
+  });
+  const { data, error } = await client.auth.signInWithPassword({ email: agent.email, password });
+  if (error || !data.session) throw new Error(`sign-in failed: ${error?.message}`);
+  return { client, session: data.session };
+}
+
+/** A tab of the site showing `agent`'s bell (attributes: e.g. `tab-sharing="off"`). */
+async function openTab(agent: Agent, attributes = ''): Promise<Tab> {
+  const { client, session } = await signIn(agent);
+  const importMap = document.querySelector('script[type="importmap"]')?.outerHTML ?? '';
+  const page = await openPage(`<!doctype html><html lang="en"><head>${importMap}</head><body>
+    <wacrm-notification-bell ${attributes}></wacrm-notification-bell>
+    <script type="module">import 'wacrm-notifications/define'; window.loaded = true;</script>
+  </body></html>`);
+  await eventually(() => page.window.loaded === true, 'the package loaded in the tab');
+  const bell = page.document.querySelector('wacrm-notification-bell') as WacrmNotificationBell;
+  bell.supabase = client;
+  bell.session = session;
+  const tab = { page, client, bell };
+  tabs.push(tab);
+  return tab;
+}
+
+const connected = (tab: Tab) => tab.client.realtime.isConnected();
+
+async function aTeam() {
+  const { accountId, agents, contactId } = await team(['Mara Lobo', 'Nuno Reis', 'Olga Sena']);
+  const [teammate, me, other] = agents as [Agent, Agent, Agent];
+  return { teammate, me, other, assignTo: async (agent: Agent) => assign(await conversation(accountId, contactId), agent, teammate) };
+}
+
+describe('one connection per browser', () => {
+  it('tabs of one user share one socket; every tab shows each arrival and equals the database', async () => {
+    const { me, assignTo } = await aTeam();
+    await assignTo(me);
+    const first = await openTab(me);
+    const second = await openTab(me);
+    const third = await openTab(me);
+    const all = [first, second, third];
+    await eventually(() => all.every((tab) => isLive(tab.bell) && badgeText(tab.bell) === '1'), 'every tab live with 1');
+    await eventually(() => all.filter(connected).length === 1, 'one socket among them');
+
+    await assignTo(me);
+    await assignTo(me);
+    await eventually(() => all.every((tab) => badgeText(tab.bell) === '3'), 'every tab shows 3');
+    for (const tab of all) await expectEqualsDatabase(tab.bell, me);
+  });
+
+  it('a follower’s mark-read reaches every tab through the leader', async () => {
+    const { me, assignTo } = await aTeam();
+    await assignTo(me);
+    await assignTo(me);
+    const leader = await openTab(me);
+    await eventually(() => connected(leader) && isLive(leader.bell), 'the first tab leads');
+    const follower = await openTab(me);
+    await eventually(() => isLive(follower.bell) && badgeText(follower.bell) === '2', 'the follower live with 2');
+    expect(connected(follower), 'the follower has no socket').to.equal(false);
+    const [newest] = follower.bell.activeStore.state.items;
+    expect(await follower.bell.activeStore.markRead(newest!.id)).to.equal(true);
+    await eventually(() => badgeText(leader.bell) === '1' && badgeText(follower.bell) === '1', 'both show 1');
+    await expectEqualsDatabase(leader.bell, me);
+    await expectEqualsDatabase(follower.bell, me);
+  });
+
+  it('when the leading tab closes, another takes over and catches up on what arrived meanwhile', async () => {
+    const { me, assignTo } = await aTeam();
+    const leader = await openTab(me);
+    await eventually(() => connected(leader) && isLive(leader.bell), 'the first tab leads');
+    const follower = await openTab(me);
+    await eventually(() => isLive(follower.bell), 'the second follows');
+    expect(connected(follower)).to.equal(false);
+
+    // Closed in the middle of a burst: some arrivals before, some after, none lost.
+    const burst = Array.from({ length: 6 }, () => assignTo(me));
+    tabs.splice(tabs.indexOf(leader), 1);
+    leader.page.remove();
+    await leader.client.removeAllChannels();
+    await Promise.all(burst);
+    await eventually(() => connected(follower) && isLive(follower.bell), 'the follower took over', 15000);
+    await assignTo(me);
+    const unread = await unreadInDatabase(me);
+    expect(unread).to.equal(7);
+    await eventually(() => badgeText(follower.bell) === '7', 'the new leader shows all 7');
+    await expectEqualsDatabase(follower.bell, me);
+  });
+
+  it('tabs of different users never share', async () => {
+    const { me, other, assignTo } = await aTeam();
+    const mine = await openTab(me);
+    const theirs = await openTab(other);
+    await eventually(() => connected(mine) && connected(theirs) && isLive(mine.bell) && isLive(theirs.bell), 'each has its own socket');
+    await assignTo(other);
+    await eventually(() => badgeText(theirs.bell) === '1', 'theirs shows 1');
+    expect(badgeText(mine.bell)).to.equal('');
+    const [row] = await sql<{ count: string }>('select count(*) from public.notifications where user_id = $1', [me.id]);
+    expect(Number(row!.count)).to.equal(0);
+  });
+
+  it('tab-sharing="off" keeps a connection per tab', async () => {
+    const { me, assignTo } = await aTeam();
+    const first = await openTab(me, 'tab-sharing="off"');
+    const second = await openTab(me, 'tab-sharing="off"');
+    await eventually(() => connected(first) && connected(second), 'two sockets');
+    await assignTo(me);
+    await eventually(() => badgeText(first.bell) === '1' && badgeText(second.bell) === '1', 'both show 1');
+  });
+});
