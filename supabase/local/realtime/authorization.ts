@@ -48,7 +48,7 @@ export const emptyPolicies = (): Policies => ({ broadcast: {}, presence: {} });
 // Realtime's authorization pool holds 2–15 connections (by compute size); a join that waits too long
 // for one is refused with IncreaseConnectionPool.
 const POOL_SIZE = 8;
-const POOL_WAIT_MS = 5000;
+const POOL_WAIT_MS = 10_000;
 
 export class Authorizer {
   readonly pool: pg.Pool;
@@ -64,21 +64,25 @@ export class Authorizer {
     this.pool.on('connect', (client) => client.on('error', () => undefined));
   }
 
-  /** Evaluates read for each extension; the others keep their values. */
+  /**
+   * Evaluates read for each extension; the others keep their values. One round trip (the
+   * statements as one simple query, values quoted by the driver): joins are what scales with users.
+   */
   async read(context: AuthorizationContext, extensions: Extension[], policies = emptyPolicies()): Promise<Policies> {
     const probes = new Map(extensions.map((extension) => [extension, randomUUID()]));
-    const found = await this.transaction(async (client) => {
-      const entries = [...probes];
-      const values = entries.map((_, i) => `($${i * 2 + 2}::uuid, $${i * 2 + 3}, $1)`);
-      await client.query(`insert into realtime.messages (id, extension, topic) values ${values.join(', ')}`, [
-        context.topic,
-        ...entries.flatMap(([extension, id]) => [id, extension]),
-      ]);
-      await this.switchTo(client, context);
-      const { rows } = await client.query<{ id: string }>('select id::text from realtime.messages where id = any($1::uuid[])', [
-        [...probes.values()],
-      ]);
-      return new Set(rows.map((row) => row.id));
+    const found = await this.withClient(async (client) => {
+      const quote = (value: string | null) => (value === null ? 'null' : client.escapeLiteral(value));
+      const values = [...probes].map(([extension, id]) => `(${quote(id)}::uuid, ${quote(extension)}, ${quote(context.topic)})`);
+      const results = (await client.query(
+        [
+          'begin',
+          `insert into realtime.messages (id, extension, topic) values ${values.join(', ')}`,
+          this.switchStatement(context, quote),
+          `select id::text from realtime.messages where id in (${[...probes.values()].map((id) => `${quote(id)}::uuid`).join(', ')})`,
+          'rollback',
+        ].join(';\n'),
+      )) as unknown as pg.QueryResult<{ id: string }>[];
+      return new Set(results[3]!.rows.map((row) => row.id));
     });
     const next: Policies = { broadcast: { ...policies.broadcast }, presence: { ...policies.presence } };
     for (const [extension, id] of probes) next[extension].read = found.has(id);
@@ -92,7 +96,7 @@ export class Authorizer {
   async write(context: AuthorizationContext, extensions: Extension[], policies = emptyPolicies()): Promise<Policies> {
     const next: Policies = { broadcast: { ...policies.broadcast }, presence: { ...policies.presence } };
     await this.transaction(async (client) => {
-      await this.switchTo(client, context);
+      await client.query(this.switchStatement(context, (value) => (value === null ? 'null' : client.escapeLiteral(value))));
       for (const extension of ['broadcast', 'presence'] as const) {
         if (!extensions.includes(extension)) {
           next[extension].write = false;
@@ -116,20 +120,28 @@ export class Authorizer {
     return this.pool.end();
   }
 
-  private async switchTo(client: pg.PoolClient, context: AuthorizationContext): Promise<void> {
-    const sub = context.claims.sub;
-    await client.query(
-      `select set_config('role', $1, true),
-              set_config('realtime.topic', $2, true),
-              set_config('request.jwt.claims', $3, true),
-              set_config('request.jwt.claim.sub', $4, true),
-              set_config('request.jwt.claim.role', $1, true),
-              set_config('request.headers', $5, true)`,
-      [context.role, context.topic, JSON.stringify(context.claims), typeof sub === 'string' ? sub : null, JSON.stringify(context.headers)],
-    );
+  /** Realtime's set_conn_config: the role, the topic, the claims and the headers, transaction-local. */
+  private switchStatement(context: AuthorizationContext, quote: (value: string | null) => string): string {
+    const sub = typeof context.claims.sub === 'string' ? context.claims.sub : null;
+    return `select set_config('role', ${quote(context.role)}, true),
+              set_config('realtime.topic', ${quote(context.topic)}, true),
+              set_config('request.jwt.claims', ${quote(JSON.stringify(context.claims))}, true),
+              set_config('request.jwt.claim.sub', ${quote(sub)}, true),
+              set_config('request.jwt.claim.role', ${quote(context.role)}, true),
+              set_config('request.headers', ${quote(JSON.stringify(context.headers))}, true)`;
   }
 
   private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return this.withClient(async (client) => {
+      await client.query('begin');
+      const result = await work(client);
+      await client.query('rollback');
+      return result;
+    });
+  }
+
+  /** A pooled connection for `work`; whatever fails is rolled back and sorted as Realtime sorts it. */
+  private async withClient<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     let client: pg.PoolClient;
     try {
       client = await this.pool.connect();
@@ -141,10 +153,7 @@ export class Authorizer {
     }
     let broken = false;
     try {
-      await client.query('begin');
-      const result = await work(client);
-      await client.query('rollback');
-      return result;
+      return await work(client);
     } catch (error) {
       await client.query('rollback').catch(() => (broken = true));
       throw classify(error);
