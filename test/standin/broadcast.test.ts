@@ -177,12 +177,14 @@ before(async () => {
       with check (realtime.messages.extension = 'broadcast' and (select realtime.topic()) like '${scratch}:write:%');
     create policy ${policyPrefix}_presence on realtime.messages for select to authenticated
       using (realtime.messages.extension = 'presence' and (select realtime.topic()) like '${scratch}:%'
-             and (select auth.jwt() ->> 'presence') = 'yes');`);
+             and (select auth.jwt() ->> 'presence') = 'yes');
+    create policy ${policyPrefix}_presence_write on realtime.messages for insert to authenticated
+      with check (realtime.messages.extension = 'presence' and (select realtime.topic()) like '${scratch}:presence-write:%');`);
 });
 
 after(async () => {
   await Promise.all(clients.map((client) => client.removeAllChannels().catch(() => undefined)));
-  for (const name of ['read', 'write', 'presence']) {
+  for (const name of ['read', 'write', 'presence', 'presence_write']) {
     await fixtures.db.query(`drop policy if exists ${policyPrefix}_${name} on realtime.messages`).catch(() => undefined);
   }
   await fixtures.end();
@@ -335,6 +337,28 @@ describe('client pushes to private channels', () => {
     await waitFor('the marker', () => other.received.length >= 1);
     assert.deepEqual(events(other), ['marker']);
     assert.equal(sender.channel.state, 'joined');
+  });
+});
+
+describe('presence on private channels', () => {
+  test('tracking needs an INSERT policy for presence (checked on the first track); readers get the state', async () => {
+    const rae = await fixtures.agent(accountId, 'Rae Presence');
+    const now = Math.floor(Date.now() / 1000);
+    const withPresence = signJwt(
+      { sub: rae.id, role: 'authenticated', aud: 'authenticated', iat: now, exp: now + 3600, presence: 'yes' },
+      target.jwtSecret,
+    );
+    const writable = `${scratch}:presence-write:${randomUUID()}`;
+    const tracker = await listen(await clientFor(rae, { token: () => withPresence }), writable, { presence: { enabled: true, key: 'tracker' } });
+    const reader = await listen(await clientFor(rae, { token: () => withPresence }), writable, { presence: { enabled: true, key: 'reader' } });
+    assert.equal(await tracker.channel.track({ online: true }), 'ok');
+    await waitFor('the reader to see the tracker', () => 'tracker' in reader.channel.presenceState());
+    assert.equal((reader.channel.presenceState().tracker![0] as { online?: boolean }).online, true);
+
+    const readOnly = `${scratch}:presence:${randomUUID()}`;
+    const refused = await listen(await clientFor(rae, { token: () => withPresence }), readOnly, { presence: { enabled: true } });
+    assert.equal(await refused.channel.track({ online: true }), 'error');
+    assert.equal(refused.channel.state, 'joined');
   });
 });
 

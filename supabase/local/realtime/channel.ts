@@ -212,14 +212,15 @@ export class Channel implements ChannelSink, HubMember {
       if (!this.isPrivate) return this.refuse(ref, 'UnableToReplayMessages: Replay is not allowed for public channels');
       const replay = broadcast.replay;
       if (replay !== null && typeof replay === 'object' && !Array.isArray(replay)) {
-        const { since, limit = 25 } = replay as Record<string, unknown>;
-        const valid = (value: unknown): value is number => typeof value === 'number' && Number.isInteger(value);
-        const limitOrDefault = limit === null || limit === false ? 25 : limit;
-        if (!valid(since) || !valid(limitOrDefault) || since < MIN_REPLAY_SINCE || since > MAX_REPLAY_SINCE) {
+        const { since, limit: given } = replay as Record<string, unknown>;
+        // `replay_params["limit"] || 25`; the query then keeps it within 1..25.
+        const limit = given === undefined || given === null || given === false ? 25 : given;
+        const integer = (value: unknown): value is number => typeof value === 'number' && Number.isInteger(value);
+        if (!integer(since) || !integer(limit) || since < MIN_REPLAY_SINCE || since > MAX_REPLAY_SINCE) {
           return this.refuse(ref, 'UnableToReplayMessages: Replay params are not valid');
         }
         try {
-          replayed = await this.services.replay(this.subTopic, since, limitOrDefault);
+          replayed = await this.services.replay(this.subTopic, since, limit);
         } catch (error) {
           this.services.log(`could not replay ${this.topic}: ${(error as Error).message}`);
           return this.refuse(ref, 'UnableToReplayMessages: Realtime was unable to replay messages');
