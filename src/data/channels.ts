@@ -145,8 +145,17 @@ export function joinBroadcast(client: SupabaseClient, userId: string, handlers: 
 }
 
 function openBroadcast(client: SupabaseClient, topic: string, accessToken?: string | null): SharedBroadcast {
-  const channel = client.channel(topic, { config: { private: true } });
+  // replication_ready: Realtime says when its stream of realtime.messages is (again) established;
+  // what was committed before that was never sent, so that is a moment to catch up, as on
+  // postgres_changes' "Subscribed to PostgreSQL".
+  const config = { private: true, broadcast: { replication_ready: true } } as { private: boolean };
+  const channel = client.channel(topic, { config });
   const shared: SharedBroadcast = { channel, members: new Map(), status: undefined, seen: new Set() };
+  channel.on('system', {}, (payload: { status?: unknown; message?: unknown } | null) => {
+    if (payload?.status === 'ok' && /replication connection established/i.test(String(payload.message))) {
+      for (const handlers of shared.members.keys()) handlers.live();
+    }
+  });
   channel.on('broadcast', { event: '*' }, (message: { payload?: unknown; meta?: { id?: unknown } }) => {
     const id = typeof message.meta?.id === 'string' ? message.meta.id : undefined;
     if (id) {

@@ -7,7 +7,7 @@
 import { expect, fixture, html } from '@open-wc/testing';
 import { createClient, type Session } from '@supabase/supabase-js';
 import 'wacrm-notifications/define';
-import { en, type NotificationState, type WacrmNotificationBell, type WacrmNotificationPanel } from 'wacrm-notifications';
+import { en, type NotificationState, type Transport, type WacrmNotificationBell, type WacrmNotificationPanel } from 'wacrm-notifications';
 import { command, eventually, signIn, sql, standInInfo, team, unreadInDatabase, until, type Agent } from './support/stand-in.js';
 import { badgeText } from './support/live.js';
 
@@ -81,9 +81,9 @@ async function skipUnlessBrowserCanGoOffline(test: Mocha.Context) {
   test.skip();
 }
 
-async function bellFor(agent: Agent) {
+async function bellFor(agent: Agent, transport: Transport) {
   const { client, session } = await signIn(agent);
-  const bell = await fixture<WacrmNotificationBell>(html`<wacrm-notification-bell></wacrm-notification-bell>`);
+  const bell = await fixture<WacrmNotificationBell>(html`<wacrm-notification-bell transport=${transport}></wacrm-notification-bell>`);
   const violations = watch(bell);
   bell.supabase = client;
   bell.session = session;
@@ -160,7 +160,9 @@ async function expectEqualsDatabase(bell: WacrmNotificationBell, agent: Agent, v
   expect(violations).to.deep.equal([]);
 }
 
-describe('faults, through the local stand-in', function () {
+// Both transports go through every fault: the list, the count and the catch-up must not care how
+// changes arrive (delivery is at most once on both).
+for (const transport of ['postgres_changes', 'broadcast'] as const) describe(`faults, through the local stand-in, over ${transport}`, function () {
   this.timeout(60000);
   let uncaught: string[] = [];
   const onError = (event: ErrorEvent) => uncaught.push(`error: ${event.message}`);
@@ -182,7 +184,7 @@ describe('faults, through the local stand-in', function () {
 
   it('a burst of 1,000 assignments in one second', async () => {
     const { agent, assign } = await scene('Burst Agent');
-    const { bell, violations } = await bellFor(agent);
+    const { bell, violations } = await bellFor(agent, transport);
     const burst = await assign({ count: 1000, inOneSession: true });
     expect(burst).to.include({ committed: 1000, failed: 0 });
     expect(burst.ms).to.be.below(1000);
@@ -195,7 +197,7 @@ describe('faults, through the local stand-in', function () {
 
   it('the API restarted (every socket dropped, REST down for a second) while assignments keep committing', async () => {
     const { agent, assign } = await scene('Restart Agent');
-    const { bell, violations } = await bellFor(agent);
+    const { bell, violations } = await bellFor(agent, transport);
     const assigning = assign({ count: 60, spreadMs: 3000, connections: 2 });
     await sleep(700);
     await command('restart-api', { downtimeMs: 1000 });
@@ -207,7 +209,7 @@ describe('faults, through the local stand-in', function () {
 
   it('PostgreSQL restarted under the stand-in while assignments keep committing', async () => {
     const { agent, assign } = await scene('Database Agent');
-    const { bell, violations } = await bellFor(agent);
+    const { bell, violations } = await bellFor(agent, transport);
     const assigning = assign({ count: 60, spreadMs: 3000, connections: 2 });
     await sleep(700);
     await command('restart-database');
@@ -222,7 +224,7 @@ describe('faults, through the local stand-in', function () {
     await skipUnlessBrowserCanGoOffline(this);
     const { agent, assign, assignments } = await scene('Offline Agent');
     await assign({ count: 2 });
-    const { bell, violations } = await bellFor(agent);
+    const { bell, violations } = await bellFor(agent, transport);
     const catchUps = recordCatchUps(bell, 'online');
     try {
       // Offline long enough for the server to give up on the socket (dropped), with rows meanwhile.
@@ -245,7 +247,7 @@ describe('faults, through the local stand-in', function () {
     await skipUnlessBrowserCanGoOffline(this);
     const { agent, assign } = await scene('Retry Agent');
     await assign({ count: 3 });
-    const { bell, panel, violations } = await bellFor(agent);
+    const { bell, panel, violations } = await bellFor(agent, transport);
     await eventually(() => renderedItems(panel).length === 3, 'three entries');
     const errors: string[] = [];
     bell.addEventListener('wacrm-error', (event) => errors.push(event.error.code));
@@ -279,7 +281,7 @@ describe('faults, through the local stand-in', function () {
     const session = (accessToken: string, seconds: number) =>
       ({ access_token: accessToken, expires_at: Math.floor(Date.now() / 1000) + seconds, user: { id: agent.id } }) as unknown as Session;
     const client = createClient(url, anonKey, { accessToken: async () => token });
-    const bell = await fixture<WacrmNotificationBell>(html`<wacrm-notification-bell></wacrm-notification-bell>`);
+    const bell = await fixture<WacrmNotificationBell>(html`<wacrm-notification-bell transport=${transport}></wacrm-notification-bell>`);
     const violations = watch(bell);
     const errors: string[] = [];
     bell.addEventListener('wacrm-error', (event) => errors.push(event.error.code));
@@ -316,7 +318,7 @@ describe('faults, through the local stand-in', function () {
   it('the tab hidden for a long time, then visible', async () => {
     const { agent, assign, assignments } = await scene('Hidden Agent');
     await assign({ count: 2 });
-    const { bell, violations } = await bellFor(agent);
+    const { bell, violations } = await bellFor(agent, transport);
     const catchUps = recordCatchUps(bell, 'visibilitychange');
     try {
       // The window minimized: the page is really hidden (timers throttled). Meanwhile the server
@@ -342,7 +344,7 @@ describe('faults, through the local stand-in', function () {
   it('mark-all while new assignments arrive', async () => {
     const { agent, assign } = await scene('Mark-all Agent');
     await assign({ count: 5 });
-    const { bell, panel, violations } = await bellFor(agent);
+    const { bell, panel, violations } = await bellFor(agent, transport);
     const assigning = assign({ count: 150, spreadMs: 3000, connections: 2 });
     await eventually(() => bell.activeStore.state.unreadCount > 60, 'assignments are arriving', 10000);
     panel.shadowRoot!.querySelector<HTMLButtonElement>('[part="mark-all"]')!.click();

@@ -652,6 +652,9 @@ describe('the stand-in\'s own controls', () => {
     await sleep(100);
     assert.deepEqual(listener.received.map((m) => m.payload.record!.title), ['after']);
     assert.deepEqual(listener.statuses, ['SUBSCRIBED'], 'the channel never noticed');
+    // …but a channel that asked for replication_ready hears it again: its moment to catch up.
+    const established = listener.system.filter((s) => s.message === 'Replication connection established');
+    assert.equal(established.length, 2, 'at the join, and again once the stream was back');
   });
 
   test('partitions: yesterday through today + 3 at start; a missing one refuses private joins (MissingPartition); days past 72 h go', { skip: needsStandIn }, async () => {

@@ -124,6 +124,8 @@ export class Channel implements ChannelSink, HubMember {
   private bindings: Binding[] = [];
   private subscriptions: Subscription[] = [];
   private closed = false;
+  /** config.broadcast.replication_ready was asked for at join. */
+  private wantsReplicationReady = false;
   private trackedOnce = false;
   private expiryTimer: NodeJS.Timeout | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
@@ -244,7 +246,8 @@ export class Channel implements ChannelSink, HubMember {
     this.services.hub.join(this);
     if (this.presenceEnabled && this.receivesPresence()) this.push('presence_state', this.services.hub.presenceState(this.hubTopic));
     if (this.bindings.length > 0) void this.subscribePostgres();
-    if (broadcast.replication_ready != null && broadcast.replication_ready !== false) void this.notifyReplicationReady();
+    this.wantsReplicationReady = broadcast.replication_ready != null && broadcast.replication_ready !== false;
+    if (this.wantsReplicationReady) void this.notifyReplicationReady();
   }
 
   async handle(message: PhoenixMessage): Promise<void> {
@@ -287,6 +290,15 @@ export class Channel implements ChannelSink, HubMember {
 
   replicationResumed(): void {
     if (this.subscriptions.length > 0) this.system('postgres_changes', 'ok', 'Subscribed to PostgreSQL');
+  }
+
+  /**
+   * A channel that asked for replication_ready hears it again once the stream of realtime.messages
+   * is back after an outage (a database restart): the rows committed meanwhile were never sent, and
+   * this is its moment to catch up, as postgres_changes' "Subscribed to PostgreSQL" is.
+   */
+  broadcastStreamResumed(): void {
+    if (this.wantsReplicationReady && !this.closed) this.system('system', 'ok', 'Replication connection established');
   }
 
   push(event: string, payload: Record<string, unknown>): void {

@@ -24,6 +24,8 @@ export interface HubMember {
   receivesPresence(): boolean;
   deliver(message: BroadcastMessage): void;
   push(event: string, payload: Record<string, unknown>): void;
+  /** The stream of realtime.messages is back after an outage (what was committed meanwhile is lost). */
+  broadcastStreamResumed(): void;
 }
 
 /** The PubSub topic of a channel topic: private and public never meet. */
@@ -58,6 +60,11 @@ export class Hub {
       if (member === from && !member.receivesOwnBroadcasts) continue;
       if (member.receivesBroadcast(id)) member.deliver(message);
     }
+  }
+
+  /** Every member of every topic. */
+  *everyMember(): Iterable<HubMember> {
+    for (const set of this.members.values()) yield* set;
   }
 
   presenceState(topic: string): Record<string, { metas: Metas }> {

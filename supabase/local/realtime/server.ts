@@ -104,7 +104,9 @@ export async function startRealtime(standIn: StandIn): Promise<RealtimeServer> {
       }
     },
     (message) => log(`broadcast from the database: ${message}`),
-    undefined,
+    () => {
+      for (const member of hub.everyMember()) member.broadcastStreamResumed();
+    },
     {
       publication: MESSAGES_PUBLICATION,
       slotPrefix: 'supabase_realtime_messages_replication_slot',
