@@ -8,11 +8,13 @@ import type { WacrmNotificationBell } from 'wacrm-notifications';
 import { badgeText, expectEqualsDatabase, isLive } from './support/live.js';
 import { openPage, type Page } from './support/page.js';
 import { assign, conversation, eventually, sql, standInInfo, team, unreadInDatabase, type Agent } from './support/stand-in.js';
+import { CountingFetch } from './support/leaks.js';
 
 interface Tab {
   page: Page;
   client: SupabaseClient;
   bell: WacrmNotificationBell;
+  session: Session;
 }
 
 const tabs: Tab[] = [];
@@ -24,19 +26,20 @@ afterEach(async () => {
   }
 });
 
-async function signIn(agent: Agent): Promise<{ client: SupabaseClient; session: Session }> {
+async function signIn(agent: Agent, requests?: CountingFetch): Promise<{ client: SupabaseClient; session: Session }> {
   const { url, anonKey, password } = await standInInfo();
   const client = createClient(url, anonKey, {
     auth: { storageKey: `tabs-${agent.id}-${Math.random()}`, persistSession: false, autoRefreshToken: false },
+    ...(requests ? { global: { fetch: requests.fetch } } : {}),
   });
   const { data, error } = await client.auth.signInWithPassword({ email: agent.email, password });
   if (error || !data.session) throw new Error(`sign-in failed: ${error?.message}`);
   return { client, session: data.session };
 }
 
-/** A tab of the site showing `agent`'s bell (attributes: e.g. `tab-sharing="off"`). */
-async function openTab(agent: Agent, attributes = ''): Promise<Tab> {
-  const { client, session } = await signIn(agent);
+/** A tab of the site showing `agent`'s bell (attributes: e.g. `tab-sharing="off"`); `requests` can take its network away. */
+async function openTab(agent: Agent, attributes = '', requests?: CountingFetch): Promise<Tab> {
+  const { client, session } = await signIn(agent, requests);
   const importMap = document.querySelector('script[type="importmap"]')?.outerHTML ?? '';
   const page = await openPage(`<!doctype html><html lang="en"><head>${importMap}</head><body>
     <wacrm-notification-bell ${attributes}></wacrm-notification-bell>
@@ -46,7 +49,7 @@ async function openTab(agent: Agent, attributes = ''): Promise<Tab> {
   const bell = page.document.querySelector('wacrm-notification-bell') as WacrmNotificationBell;
   bell.supabase = client;
   bell.session = session;
-  const tab = { page, client, bell };
+  const tab = { page, client, bell, session };
   tabs.push(tab);
   return tab;
 }
@@ -135,3 +138,70 @@ describe('one connection per browser', () => {
     await eventually(() => badgeText(first.bell) === '1' && badgeText(second.bell) === '1', 'both show 1');
   });
 });
+
+for (const transport of ['postgres_changes', 'broadcast'] as const) {
+  describe(`tabs sharing a connection over ${transport}, when things go wrong`, () => {
+    const shared = `transport="${transport}"`;
+
+    it('two tabs marking everything read at the same moment: both end at 0, as the database', async () => {
+      const { me, assignTo } = await aTeam();
+      for (let i = 0; i < 5; i++) await assignTo(me);
+      const leader = await openTab(me, shared);
+      await eventually(() => connected(leader) && isLive(leader.bell), 'the first tab leads');
+      const follower = await openTab(me, shared);
+      await eventually(() => isLive(follower.bell) && badgeText(follower.bell) === '5', 'the follower with 5');
+      const results = await Promise.all([leader.bell.activeStore.markAllRead(), follower.bell.activeStore.markAllRead()]);
+      expect(results).to.deep.equal([true, true]);
+      await assignTo(me);
+      await eventually(() => badgeText(leader.bell) === '1' && badgeText(follower.bell) === '1', 'both at 1 after a new one');
+      await expectEqualsDatabase(leader.bell, me);
+      await expectEqualsDatabase(follower.bell, me);
+    });
+
+    it('a follower offline: its write is rolled back, the leader still relays, and back online it equals the database', async () => {
+      const { me, assignTo } = await aTeam();
+      await assignTo(me);
+      const leader = await openTab(me, shared);
+      await eventually(() => connected(leader) && isLive(leader.bell), 'the first tab leads');
+      const network = new CountingFetch();
+      const follower = await openTab(me, shared, network);
+      await eventually(() => isLive(follower.bell) && badgeText(follower.bell) === '1', 'the follower with 1');
+      const errors: string[] = [];
+      follower.bell.addEventListener('wacrm-error', (event) => errors.push(event.error.code));
+
+      network.failing = true;
+      follower.page.window.dispatchEvent(new Event('offline'));
+      const [first] = follower.bell.activeStore.state.items;
+      expect(await follower.bell.activeStore.markRead(first!.id)).to.equal(false);
+      expect(errors).to.include('write-failed');
+      await assignTo(me);
+      await eventually(() => badgeText(follower.bell) === '2', 'the arrival relayed to the offline tab');
+
+      network.failing = false;
+      follower.page.window.dispatchEvent(new Event('online'));
+      expect(await follower.bell.activeStore.markRead(first!.id)).to.equal(true);
+      await eventually(() => badgeText(leader.bell) === '1' && badgeText(follower.bell) === '1', 'both at 1');
+      await expectEqualsDatabase(follower.bell, me);
+      await expectEqualsDatabase(leader.bell, me);
+    });
+
+    it('the leader’s token refreshed: every tab keeps receiving', async () => {
+      const { me, assignTo } = await aTeam();
+      const leader = await openTab(me, shared);
+      await eventually(() => connected(leader) && isLive(leader.bell), 'the first tab leads');
+      const follower = await openTab(me, shared);
+      await eventually(() => isLive(follower.bell), 'the second follows');
+      // A token is stamped to the second: refreshed within the same one, it would be the same token.
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      const { data, error } = await leader.client.auth.refreshSession({ refresh_token: leader.session.refresh_token });
+      expect(error).to.equal(null);
+      expect(data.session!.access_token).not.to.equal(leader.session.access_token);
+      leader.bell.session = data.session;
+      await assignTo(me);
+      await assignTo(me);
+      await eventually(() => badgeText(leader.bell) === '2' && badgeText(follower.bell) === '2', 'both receive after the refresh');
+      expect(connected(follower)).to.equal(false);
+      await expectEqualsDatabase(follower.bell, me);
+    });
+  });
+}
