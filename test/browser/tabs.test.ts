@@ -117,6 +117,23 @@ describe('one connection per browser', () => {
     await expectEqualsDatabase(follower.bell, me);
   });
 
+  it('a leading tab that the browser freezes hands the connection over; resumed, it follows', async () => {
+    const { me, assignTo } = await aTeam();
+    const leader = await openTab(me);
+    await eventually(() => connected(leader) && isLive(leader.bell), 'the first tab leads');
+    const follower = await openTab(me);
+    await eventually(() => isLive(follower.bell), 'the second follows');
+    // What Chromium's Page Lifecycle sends a background tab before it stops running it.
+    leader.page.document.dispatchEvent(new Event('freeze'));
+    await eventually(() => connected(follower) && isLive(follower.bell), 'the other tab took over');
+    await eventually(() => !connected(leader), 'the frozen tab let its socket go');
+    leader.page.document.dispatchEvent(new Event('resume'));
+    await assignTo(me);
+    await eventually(() => badgeText(follower.bell) === '1' && badgeText(leader.bell) === '1', 'both receive');
+    expect(connected(leader), 'resumed, it follows').to.equal(false);
+    await expectEqualsDatabase(leader.bell, me);
+  });
+
   it('tabs of different users never share', async () => {
     const { me, other, assignTo } = await aTeam();
     const mine = await openTab(me);
