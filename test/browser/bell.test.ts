@@ -23,6 +23,29 @@ async function bellWith(unread: number, read = 0, attributes = '') {
 
 const button = (el: WacrmNotificationBell) => part<HTMLButtonElement>(el, 'button')!;
 
+/**
+ * A fixed bell (`position`: its CSS offsets) opened while its first page of `rows` still loads,
+ * then loaded: the popover's size when it opened (`small`), and the bell once the list has grown.
+ */
+async function openedWhileLoading(rows: number, position: string) {
+  const db = new FakeDatabase();
+  db.insertMany(rows);
+  const hold = gate();
+  db.gate = hold.promise;
+  const store = await storeOver(db, { load: false });
+  const loading = store.sync();
+  const el = await fixture<WacrmNotificationBell>(
+    html`<wacrm-notification-bell .store=${store} style="position: fixed; ${position}"></wacrm-notification-bell>`,
+  );
+  await el.show();
+  const small = part(el, 'popover')!.getBoundingClientRect();
+  hold.open();
+  await loading;
+  await settle(el, panelOf(el));
+  await nextFrame();
+  return { el, small };
+}
+
 describe('<wacrm-notification-bell>', () => {
   afterEach(async () => {
     await resetMouse();
@@ -177,21 +200,7 @@ describe('<wacrm-notification-bell>', () => {
       await setViewport({ width: 360, height: 640 });
       // Let the viewport's own resize event pass first: only the growth may move the popover.
       await aTimeout(100);
-      const db = new FakeDatabase();
-      db.insertMany(8);
-      const hold = gate();
-      db.gate = hold.promise;
-      const store = await storeOver(db, { load: false });
-      const loading = store.sync();
-      const el = await fixture<WacrmNotificationBell>(
-        html`<wacrm-notification-bell .store=${store} style="position: fixed; bottom: 4px; right: 2px"></wacrm-notification-bell>`,
-      );
-      await el.show();
-      const small = part(el, 'popover')!.getBoundingClientRect();
-      hold.open();
-      await loading;
-      await settle(el, panelOf(el));
-      await nextFrame();
+      const { el, small } = await openedWhileLoading(8, 'bottom: 4px; right: 2px');
       const rect = part(el, 'popover')!.getBoundingClientRect();
       expect(rect.height, 'it grew').to.be.greaterThan(small.height);
       expect(rect.top).to.be.at.least(0);
@@ -299,21 +308,7 @@ describe('<wacrm-notification-bell>', () => {
       it(`stays beside a bell ${name} of a ${width}×${height} viewport when its content grows after opening`, async () => {
         await setViewport({ width, height });
         await aTimeout(100);
-        const db = new FakeDatabase();
-        db.insertMany(20);
-        const hold = gate();
-        db.gate = hold.promise;
-        const store = await storeOver(db, { load: false });
-        const loading = store.sync();
-        const el = await fixture<WacrmNotificationBell>(
-          html`<wacrm-notification-bell .store=${store} style="position: fixed; ${position}"></wacrm-notification-bell>`,
-        );
-        await el.show();
-        const small = part(el, 'popover')!.getBoundingClientRect();
-        hold.open();
-        await loading;
-        await settle(el, panelOf(el));
-        await nextFrame();
+        const { el, small } = await openedWhileLoading(20, position);
         await nextFrame();
         expect(part(el, 'popover')!.getBoundingClientRect().height, 'it grew, or was held to the room it has').to.be.at.least(small.height);
         expectBesideTheBell(el);
