@@ -32,6 +32,8 @@ export interface LocalSupabase {
   seeded: boolean;
   /** Closes every Realtime socket at once, as a server restart would (clients reconnect). */
   dropRealtimeSockets(): void;
+  /** Realtime sockets open now (read-only). */
+  realtimeConnections(): number;
   /**
    * Takes down Realtime's replication stream of realtime.messages (its temporary slot goes with
    * it): rows committed until resumeBroadcastReplication() are never broadcast, as on Supabase
@@ -151,6 +153,7 @@ export async function startLocalSupabase(options: LocalSupabaseOptions = {}): Pr
     migrationsApplied: database.applied,
     seeded: database.seeded,
     dropRealtimeSockets: () => realtime.dropAllSockets(),
+    realtimeConnections: () => realtime.openConnections(),
     suspendBroadcastReplication: () => realtime.suspendBroadcastStream(),
     resumeBroadcastReplication: () => realtime.resumeBroadcastStream(),
     restartApi: ({ downtimeMs = 0 } = {}) =>

@@ -23,6 +23,8 @@ export interface RealtimeServer {
   handleApi(request: IncomingMessage, response: ServerResponse, url: URL): Promise<void>;
   /** Closes every client socket at once (as a server restart would). */
   dropAllSockets(): void;
+  /** How many client sockets are open now (read-only; the bench counts the tabs' sockets with it). */
+  openConnections(): number;
   /**
    * Takes down the replication stream of realtime.messages (its temporary slot goes with it) until
    * resumeBroadcastStream(): rows committed meanwhile are never broadcast, as on Supabase.
@@ -176,6 +178,7 @@ export async function startRealtime(standIn: StandIn): Promise<RealtimeServer> {
     dropAllSockets() {
       for (const connection of connections) connection.terminate();
     },
+    openConnections: () => connections.size,
     suspendBroadcastStream: () => messages.suspend(),
     resumeBroadcastStream: () => messages.resume(),
     maintainMessages: maintain,
