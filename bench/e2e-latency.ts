@@ -25,6 +25,8 @@ export interface EndToEndOptions {
   warmUp?: number;
   /** Pause after each arrival, so that each assignment meets an idle page. Default 25 ms. */
   gapMs?: number;
+  /** The bell's transport. Default postgres_changes (the element's default). */
+  transport?: 'postgres_changes' | 'broadcast';
   log?: (line: string) => void;
   /** Page errors and console errors land here. */
   errors: string[];
@@ -140,7 +142,7 @@ export async function benchEndToEnd(options: EndToEndOptions): Promise<EndToEndF
     log('signing the agent in in Chromium');
     await page.evaluate(
       (live) => window.wacrmBench!.live.start(live),
-      { url: target.url, anonKey: target.anonKey, email: agent.email, password: PASSWORD },
+      { url: target.url, anonKey: target.anonKey, email: agent.email, password: PASSWORD, transport: options.transport ?? 'postgres_changes' },
     );
     const { offset, uncertainty } = await clockOffset(page);
 

@@ -86,13 +86,44 @@ export function machine(chromium: string): Machine {
   };
 }
 
+/** Numbers, in objects as deep as a figure needs: `transport.broadcast.statementsPerNotification["100"]`. */
+export interface FigureTree {
+  [key: string]: number | FigureTree;
+}
+
 /** Numbers only, nested by section: `{ bundle: { cdnGzipBytes: … }, latency: { … } }`. */
-export type Figures = Record<string, Record<string, number>>;
+export type Figures = Record<string, FigureTree>;
 
 /** Sets `section.key` from a flat dotted key, e.g. the `db.rows` of benchDatabase(). */
 export function setDotted(figures: Figures, dotted: string, value: number): void {
   const [section, ...rest] = dotted.split('.');
   (figures[section!] ??= {})[rest.join('.')] = value;
+}
+
+/** Sets the figure at `path`, e.g. ['transport', 'broadcast', 'fanout', 'p99Ms'], making the objects on the way. */
+export function setPath(figures: Figures, path: readonly string[], value: number | FigureTree): void {
+  const [section, ...rest] = path;
+  if (!section || rest.length === 0) throw new Error(`setPath: a figure needs a section and a name (${path.join('.')})`);
+  let node: FigureTree = (figures[section] ??= {});
+  for (const key of rest.slice(0, -1)) {
+    const next = node[key];
+    node = node[key] = typeof next === 'object' ? next : {};
+  }
+  node[rest.at(-1)!] = value;
+}
+
+/** The tree without the figures that could not be computed (NaN, Infinity) and without empty objects. */
+function finiteOnly(tree: FigureTree): FigureTree {
+  const kept: FigureTree = {};
+  for (const [key, value] of Object.entries(tree)) {
+    if (typeof value === 'number') {
+      if (Number.isFinite(value)) kept[key] = value;
+    } else {
+      const inner = finiteOnly(value);
+      if (Object.keys(inner).length > 0) kept[key] = inner;
+    }
+  }
+  return kept;
 }
 
 export interface Results {
@@ -113,11 +144,6 @@ export async function writeResults(path: URL, results: Results): Promise<void> {
   // Figures at the top level as well, so `bundle.cdnGzipBytes` reads the same in either shape.
   // A figure that could not be computed is left out rather than written as null.
   const { figures, ...rest } = results;
-  const finite = Object.fromEntries(
-    Object.entries(figures).map(([section, values]) => [
-      section,
-      Object.fromEntries(Object.entries(values).filter(([, value]) => Number.isFinite(value))),
-    ]),
-  );
+  const finite = finiteOnly(figures);
   await writeFile(path, `${JSON.stringify({ ...finite, ...rest }, null, 2)}\n`);
 }

@@ -1,8 +1,10 @@
-// `npm run bench`: every figure of issue 6 in one table, each beside its goal, and bench/results.json
-// (numbers, the run's size and the machine). Parts run one after another, never side by side, so
-// that none measures another's load: bundle, database, fan-out, then Chromium (end to end, rendering).
+// `npm run bench`: every figure of issues 6 and 10 in one table, each beside its goal, and
+// bench/results.json (numbers, the run's size and the machine). Parts run one after another, never
+// side by side, so that none measures another's load: bundle, database, fan-out, the two transports
+// (statements per notification, fan-out at 5,000), then Chromium (end to end on both transports,
+// tab sharing, rendering).
 //   npm run bench                      everything (about 3 to 5 minutes on 2 cores)
-//   npm run bench -- --only=e2e,render only those parts: bundle, db, fanout, e2e, render
+//   npm run bench -- --only=e2e,render only those parts: bundle, db, fanout, transport, e2e, tabs, render
 import type { Browser } from 'puppeteer-core';
 import { benchBundle, NotBuilt, type BundleFigures } from './bundle.js';
 import { launchChromium, startBenchPageServer, type BenchPageServer } from './browser.js';
@@ -11,6 +13,8 @@ import { benchDatabase, DATABASE_GOALS, type DatabaseFigures } from './database.
 import { benchEndToEnd, type EndToEndFigures } from './e2e-latency.js';
 import { benchFanout, type FanoutFigures } from './fanout.js';
 import { benchRender, type RenderFigures } from './render.js';
+import { benchTabs, type TabsFigures } from './tabs.js';
+import { benchTransport, type StatementCount, type TransportFigures } from './transport.js';
 import {
   formatTable,
   kilobytes,
@@ -19,6 +23,7 @@ import {
   milliseconds,
   now,
   setDotted,
+  setPath,
   verdict,
   writeResults,
   type Figures,
@@ -27,7 +32,7 @@ import {
   type Row,
 } from './report.js';
 
-const PARTS = ['bundle', 'db', 'fanout', 'e2e', 'render'] as const;
+const PARTS = ['bundle', 'db', 'fanout', 'transport', 'e2e', 'tabs', 'render'] as const;
 type Part = (typeof PARTS)[number];
 
 const GOALS = {
@@ -41,6 +46,12 @@ const GOALS = {
   trigger: { text: DATABASE_GOALS['db.triggerOverheadRatio'].text, limit: DATABASE_GOALS['db.triggerOverheadRatio'].limit },
   open1000: { text: 'under 50 ms', limit: 50 },
   total: { text: 'under 10 min', limit: 600 },
+  // Statements per notification at the largest size minus at the smallest: 0 when independent.
+  independent: { text: 'the same at 10, 100 and 1,000 users', limit: 0.5 },
+  fanout5000: { text: 'all delivered at 5,000', limit: 1, atLeast: true },
+  // |sockets − 1| + |tabs with a socket − 1|: 0 when exactly one socket serves them.
+  oneSocket: { text: 'one socket for 5 tabs', limit: 0.5 },
+  tabLag: { text: 'every tab within 100 ms of the leader', limit: 100 },
 } satisfies Record<string, Goal>;
 
 const onlyArgument = process.argv.find((argument) => argument.startsWith('--only='));
@@ -216,6 +227,155 @@ function reportRender(render: RenderFigures | undefined): void {
   row('Rendering', 'JS heap after GC: first page / after 1,000 (DOM nodes)', `${megabytes(render.heapFirstPageBytes)} / ${megabytes(render.heapAfter1000Bytes)} (${render.domNodesAfter1000.toLocaleString('en')})`);
 }
 
+const TRANSPORT_KEY = { postgres_changes: 'postgresChanges', broadcast: 'broadcast' } as const;
+const bySize = (counts: StatementCount[], pick: (count: StatementCount) => number) =>
+  Object.fromEntries(counts.map((count) => [String(count.subscribers), pick(count)]));
+const listed = (counts: StatementCount[], pick: (count: StatementCount) => number) =>
+  counts.map((count) => pick(count).toLocaleString('en', { maximumFractionDigits: 2 })).join(' / ');
+const sizesText = (counts: StatementCount[]) => counts.map((count) => count.subscribers.toLocaleString('en')).join(' / ');
+/** The statements behind the figures at the largest size, printed after the table. */
+const breakdowns: Record<string, string[]> = {};
+
+function reportTransport(measured: TransportFigures | undefined): void {
+  if (!measured) return;
+  const key = TRANSPORT_KEY[measured.transport];
+  const name = measured.transport;
+  const { counts, writer, fanout, unfiltered } = measured;
+  const path = (...rest: string[]) => ['transport', key, ...rest];
+  setPath(figures, path('statementsPerNotification'), bySize(counts, (count) => count.perNotification));
+  setPath(figures, path('topLevelStatementsPerNotification'), bySize(counts, (count) => count.topLevelPerNotification));
+  setPath(figures, path('dbMsPerNotification'), bySize(counts, (count) => count.execMsPerNotification));
+  setPath(figures, path('writerStatementsPerNotification'), writer.perNotification);
+  setPath(figures, path('writerDbMsPerNotification'), writer.execMsPerNotification);
+  if (unfiltered) {
+    setPath(figures, path('statementsPerNotificationWithoutFilter'), bySize(unfiltered, (count) => count.perNotification));
+    setPath(figures, path('dbMsPerNotificationWithoutFilter'), bySize(unfiltered, (count) => count.execMsPerNotification));
+  }
+  const { planned, live, ...fanoutNumbers } = fanout;
+  setPath(figures, path('fanout'), { ...fanoutNumbers, planned, live });
+  size[`transport.${key}.notificationsCounted`] = writer.notifications;
+  size[`transport.${key}.fanoutClients`] = fanout.clients;
+  size[`transport.${key}.fanoutPlanned`] = planned;
+  findings.push(...measured.findings.map((finding) => `${name}: ${finding}`));
+  const last = counts.at(-1);
+  if (last) breakdowns[`${name}, ${last.subscribers.toLocaleString('en')} users`] = last.breakdown;
+  const lastUnfiltered = unfiltered?.at(-1);
+  if (lastUnfiltered) {
+    breakdowns[`${name} without the user_id filter, ${lastUnfiltered.subscribers.toLocaleString('en')} users`] = lastUnfiltered.breakdown;
+  }
+
+  const spread = counts.length ? Math.max(...counts.map((c) => c.perNotification)) - Math.min(...counts.map((c) => c.perNotification)) : Number.NaN;
+  row(
+    'Transports',
+    `${name}: database statements per notification, ${sizesText(counts)} users`,
+    `${listed(counts, (count) => count.perNotification)} (the assignment and its triggers: ${writer.perNotification})`,
+    // The goal is broadcast's; postgres_changes is shown beside it.
+    name === 'broadcast' ? { key: `transport.${key}.statementsIndependentOfUsers`, value: spread, goal: GOALS.independent } : undefined,
+  );
+  row('Transports', `${name}:   database time per notification (execution)`, `${listed(counts, (count) => count.execMsPerNotification)} ms`);
+  if (unfiltered) {
+    row(
+      'Transports',
+      `${name} without the widget's user_id filter: statements; time`,
+      `${listed(unfiltered, (count) => count.perNotification)}; ${listed(unfiltered, (count) => count.execMsPerNotification)} ms`,
+    );
+  }
+  const scale = `${fanout.clients.toLocaleString('en')} users`;
+  const cut =
+    fanout.assignments < planned
+      ? `, stopped after ${fanout.assignments.toLocaleString('en')} of ${planned.toLocaleString('en')}: fell behind, ${fanout.deliveredPerSecond}/s got through`
+      : '';
+  const goals = name === 'broadcast';
+  row(
+    'Transports',
+    `${name}: fan-out to ${scale}, ${planned.toLocaleString('en')} assignments at ${fanout.ratePerSecond}/s${goals ? '' : ' (no goal: beside it)'}`,
+    `${fanout.delivered}/${fanout.assignments} (${(fanout.deliveredRatio * 100).toFixed(1)} %)${cut}` +
+      `${fanout.live < fanout.clients ? `, ${fanout.clients - fanout.live} joins failed` : ''}${fanout.wrongOwner ? `, ${fanout.wrongOwner} to the wrong user!` : ''}`,
+    goals
+      ? {
+          key: `transport.${key}.fanout.deliveredRatio`,
+          value: fanout.wrongOwner || fanout.assignments < planned || fanout.live < fanout.clients ? 0 : fanout.deliveredRatio,
+          goal: GOALS.fanout5000,
+        }
+      : undefined,
+  );
+  row(
+    'Transports',
+    `${name}:   commit → callback (p50 / p95 / p99)`,
+    triple(fanout.p50Ms, fanout.p95Ms, fanout.p99Ms),
+    goals ? { key: `transport.${key}.fanout.p99Ms`, value: fanout.p99Ms, goal: GOALS.fanoutP99 } : undefined,
+  );
+  row(
+    'Transports',
+    `${name}:   stand-in peak memory: RSS / V8 heap (idle RSS)`,
+    `${megabytes(fanout.standInPeakRssBytes)} / ${megabytes(fanout.standInPeakHeapBytes)} (${megabytes(fanout.standInIdleRssBytes)})`,
+  );
+}
+
+function reportBroadcastEndToEnd(e2e: EndToEndFigures | undefined, postgresChanges: EndToEndFigures | undefined): void {
+  if (postgresChanges) {
+    setPath(figures, ['transport', 'postgresChanges', 'badgeP50Ms'], postgresChanges.badge.p50);
+    setPath(figures, ['transport', 'postgresChanges', 'badgeP99Ms'], postgresChanges.badge.p99);
+  }
+  if (!e2e) return;
+  const d = (distribution: EndToEndFigures['badge']) => ({ p50: distribution.p50, p95: distribution.p95, p99: distribution.p99, max: distribution.max });
+  const b = d(e2e.badge);
+  const entry = d(e2e.entry);
+  const path = (name: string) => ['transport', 'broadcast', name];
+  setPath(figures, path('badgeP50Ms'), b.p50);
+  setPath(figures, path('badgeP95Ms'), b.p95);
+  setPath(figures, path('badgeP99Ms'), b.p99);
+  setPath(figures, path('badgeMaxMs'), b.max);
+  setPath(figures, path('entryP50Ms'), entry.p50);
+  setPath(figures, path('entryP99Ms'), entry.p99);
+  setPath(figures, path('badgePageClockP50Ms'), e2e.badgePageClock.p50);
+  setPath(figures, path('badgePageClockP99Ms'), e2e.badgePageClock.p99);
+  setPath(figures, path('e2eMissing'), e2e.missing);
+  setPath(figures, path('e2eWrongEntries'), e2e.wrongEntries);
+  const n = e2e.assignments;
+  const pc = postgresChanges ? `${milliseconds(postgresChanges.badge.p50)} / ${milliseconds(postgresChanges.badge.p99)}` : 'n/a';
+  row('End to end', `broadcast: commit → badge text, panel closed (p50 / p95 / p99 of ${n})`, triple(b.p50, b.p95, b.p99), {
+    key: 'transport.broadcast.badgeP50Ms',
+    value: b.p50,
+    goal: GOALS.badgeP50,
+  });
+  row('End to end', `  badge p50 / p99: postgres_changes | broadcast`, `${pc} | ${milliseconds(b.p50)} / ${milliseconds(b.p99)}`);
+  row('End to end', `broadcast: commit → new panel entry, panel open (p50 / p95 / p99 of ${n})`, triple(entry.p50, entry.p95, entry.p99));
+  const exact = `${e2e.finalBadge}` === String(e2e.finalUnreadInDatabase);
+  row(
+    'End to end',
+    'broadcast: missed arrivals / wrong entries / badge vs SQL',
+    `${e2e.missing} / ${e2e.wrongEntries} / "${e2e.finalBadge}" vs ${e2e.finalUnreadInDatabase}`,
+    { key: 'transport.broadcast.exact', value: e2e.missing + e2e.wrongEntries + (exact ? 0 : 1), goal: GOALS.exact },
+  );
+}
+
+function reportTabs(tabs: TabsFigures | undefined, transport: 'postgres_changes' | 'broadcast'): void {
+  if (!tabs) return;
+  // tabs.* on the default transport; tabs.broadcast.* the same on broadcast.
+  const base = transport === 'broadcast' ? ['tabs', 'broadcast'] : ['tabs'];
+  for (const [name, value] of Object.entries(tabs)) setPath(figures, [...base, name], value);
+  const prefix = base.join('.');
+  size[`${prefix}.assignments`] = tabs.assignments;
+  row(
+    'Tabs',
+    `${transport}: ${tabs.tabs} tabs of one user, sockets at the stand-in (tab-sharing="off": ${tabs.socketsUnshared})`,
+    `${tabs.sockets}`,
+    { key: `${prefix}.sockets`, value: Math.abs(tabs.sockets - 1) + Math.abs(tabs.leaders - 1), goal: GOALS.oneSocket },
+  );
+  row(
+    'Tabs',
+    `${transport}:   a tab behind the leader, max (p50 / p99; ${tabs.assignments} assignments)`,
+    `${milliseconds(tabs.maxLagMs)} (${milliseconds(tabs.lagP50Ms)} / ${milliseconds(tabs.lagP99Ms)})`,
+    { key: `${prefix}.maxLagMs`, value: tabs.missing || tabs.wrongBadges ? Number.NaN : tabs.maxLagMs, goal: GOALS.tabLag },
+  );
+  row(
+    'Tabs',
+    `${transport}:   commit → badge, leader | last tab (p50 / p99); missed, wrong`,
+    `${milliseconds(tabs.leaderP50Ms)} / ${milliseconds(tabs.leaderP99Ms)} | ${milliseconds(tabs.allTabsP50Ms)} / ${milliseconds(tabs.allTabsP99Ms)}; ${tabs.missing}, ${tabs.wrongBadges}`,
+  );
+}
+
 // ---------------------------------------------------------------- the run
 
 stopOnSignals();
@@ -227,8 +387,15 @@ try {
   database = await part('db', '1,000,000 notifications', () => benchDatabase({ log: log('db') }));
   reportDatabase(database);
   reportFanout(await part('fanout', '1,000 realtime clients', () => benchFanout({ log: log('fanout') })));
+  // Each transport in its own process and stand-in; broadcast first (the goals are its).
+  const transports = await part('transport', 'both transports: statements per notification, fan-out at 5,000', async () => {
+    const broadcast = await benchTransport({ transport: 'broadcast', log: log('transport broadcast') });
+    const postgresChanges = await benchTransport({ transport: 'postgres_changes', log: log('transport postgres_changes') });
+    return [postgresChanges, broadcast];
+  });
+  for (const measured of transports ?? []) reportTransport(measured);
 
-  if (selected.has('e2e') || selected.has('render')) {
+  if (selected.has('e2e') || selected.has('tabs') || selected.has('render')) {
     let server: BenchPageServer | undefined;
     let browser: Browser | undefined;
     const unregister = [
@@ -241,7 +408,20 @@ try {
       chromiumVersion = await browser.version();
       const pageUrl = server.url;
       const chromium = browser;
-      reportEndToEnd(await part('e2e', 'commit to screen in Chromium', () => benchEndToEnd({ browser: chromium, pageUrl, log: log('e2e'), errors: pageErrors })));
+      const e2e = await part('e2e', 'commit to screen in Chromium, on each transport', async () => {
+        const postgresChanges = await benchEndToEnd({ browser: chromium, pageUrl, log: log('e2e postgres_changes'), errors: pageErrors });
+        const broadcast = await benchEndToEnd({ browser: chromium, pageUrl, transport: 'broadcast', log: log('e2e broadcast'), errors: pageErrors });
+        return { postgresChanges, broadcast };
+      });
+      reportEndToEnd(e2e?.postgresChanges);
+      reportBroadcastEndToEnd(e2e?.broadcast, e2e?.postgresChanges);
+      const tabs = await part('tabs', '5 tabs of one user sharing a connection, on each transport', async () => {
+        const postgresChanges = await benchTabs({ browser: chromium, pageUrl, log: log('tabs postgres_changes'), errors: pageErrors });
+        const broadcast = await benchTabs({ browser: chromium, pageUrl, transport: 'broadcast', log: log('tabs broadcast'), errors: pageErrors });
+        return { postgresChanges, broadcast };
+      });
+      reportTabs(tabs?.postgresChanges, 'postgres_changes');
+      reportTabs(tabs?.broadcast, 'broadcast');
       reportRender(await part('render', 'opening the panel', () => benchRender({ browser: chromium, pageUrl, log: log('render'), errors: pageErrors })));
     } finally {
       await browser?.close();
@@ -283,6 +463,14 @@ console.log(
 if (database) {
   console.log('\nDatabase plans (one run each, EXPLAIN ANALYZE BUFFERS):');
   for (const [name, plan] of Object.entries(database.plans)) console.log(`  ${name}:\n${plan.replace(/^/gm, '    ')}`);
+}
+if (Object.keys(breakdowns).length) {
+  console.log('\nStatements per notification (pg_stat_statements, track = all; nested: run by a trigger or function):');
+  for (const [name, lines] of Object.entries(breakdowns)) {
+    const shown = lines.slice(0, 14).map((line) => `    ${line}`);
+    if (lines.length > shown.length) shown.push(`    … and ${lines.length - shown.length} more kinds of statement`);
+    console.log(`  ${name}:\n${shown.join('\n')}`);
+  }
 }
 const notMeasured = Object.entries(skipped).map(([name, reason]) => `  - ${name}: ${reason}`);
 if (notMeasured.length) console.log(`\nNot measured:\n${notMeasured.join('\n')}`);

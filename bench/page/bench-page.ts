@@ -22,6 +22,10 @@ export interface LiveOptions {
   anonKey: string;
   email: string;
   password: string;
+  /** The bell's `transport` (default: the element's, postgres_changes). */
+  transport?: 'postgres_changes' | 'broadcast';
+  /** The bell's `tab-sharing` (default: the element's, on). */
+  tabSharing?: 'on' | 'off';
 }
 
 export interface OpenTimings {
@@ -44,6 +48,8 @@ export interface BenchApi {
     start(options: LiveOptions): Promise<void>;
     setOpen(open: boolean): Promise<void>;
     state(): { unreadCount: number; items: number; badge: string; firstEntry: string | null };
+    /** Whether this page's Supabase client has a realtime socket open (a tab that leads, or does not share). */
+    connected(): boolean;
   };
   render: {
     /** Times opening a bell whose store holds `items` rows (all loaded, nothing more to load). */
@@ -99,6 +105,7 @@ const renderedItems = (bell: Bell) => panelOf(bell).shadowRoot?.querySelectorAll
 // ---------------------------------------------------------------- live: the stand-in, supabase-js
 
 let liveBell: Bell | undefined;
+let liveClient: { realtime: { isConnected(): boolean } } | undefined;
 
 async function startLive(options: LiveOptions): Promise<void> {
   const supabase = createClient(options.url, options.anonKey, {
@@ -106,9 +113,12 @@ async function startLive(options: LiveOptions): Promise<void> {
   });
   const { data, error } = await supabase.auth.signInWithPassword({ email: options.email, password: options.password });
   if (error || !data.session) throw new Error(`sign-in failed: ${error?.message ?? 'no session'}`);
+  liveClient = supabase;
   const bell = document.createElement('wacrm-notification-bell');
   // Every assignment must change the badge's text, also past 99.
   bell.maxCount = Number.MAX_SAFE_INTEGER;
+  if (options.transport) bell.transport = options.transport;
+  if (options.tabSharing) bell.tabSharing = options.tabSharing;
   bell.supabase = supabase;
   bell.session = data.session;
   document.body.append(bell);
@@ -259,7 +269,7 @@ const mounted: Bell[] = [];
 
 const api: BenchApi = {
   clock,
-  live: { start: startLive, setOpen, state: liveState },
+  live: { start: startLive, setOpen, state: liveState, connected: () => liveClient?.realtime.isConnected() ?? false },
   render: {
     async openTimes(items, runs) {
       const bell = await mountBell(await loadedStore(items));
