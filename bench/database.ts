@@ -62,6 +62,13 @@ export interface DatabaseNumbers {
   'db.triggerOverheadRatio': number;
   'db.assignUpdateMs': number;
   'db.assignUpdateNoTriggerMs': number;
+  /**
+   * The same ratio with the broadcast migration applied: its trigger on public.notifications also
+   * writes a row of realtime.messages for each notification. No goal: Broadcast is opt-in.
+   */
+  'db.triggerOverheadRatioWithBroadcast': number;
+  /** What the broadcast migration's trigger adds to one assignment, server time. */
+  'db.broadcastTriggerAddedMs': number;
   /** What the trigger adds to one assignment, server time (on − off medians): the ratio's numerator. */
   'db.triggerAddedMs': number;
   /** The same, for the whole transaction (BEGIN, claims, UPDATE, COMMIT) as one client round trip. */
@@ -404,10 +411,14 @@ export async function benchDatabase(options: DatabaseBenchOptions = {}): Promise
     const reads = await measureReads(main, users, readRuns, findings);
     log(`read queries: ${readRuns} runs each`);
 
-    // ---- the assignment trigger
+    // ---- the assignment trigger: 027's alone (the broadcast migration's trigger off, as on a
+    // project that does not apply it), then with the broadcast migration's trigger too.
+    await helper.query('alter table public.notifications disable trigger notifications_broadcast');
     const trigger = await measureTrigger(main, helper, users, triggerUpdates, 'admin', findings);
     const automated = await measureTrigger(main, helper, users, triggerUpdates, 'service_role', findings);
-    log(`assignment updates: ${triggerUpdates} per variant and assigner`);
+    await helper.query('alter table public.notifications enable trigger notifications_broadcast');
+    const withBroadcast = await measureTrigger(main, helper, users, triggerUpdates, 'admin', findings);
+    log(`assignment updates: ${triggerUpdates} per variant and assigner, and with the broadcast trigger`);
     const afterWrites = await measureUnreadAfterWrites(main, users, readRuns);
 
     const numbers: DatabaseNumbers = {
@@ -435,6 +446,8 @@ export async function benchDatabase(options: DatabaseBenchOptions = {}): Promise
       'db.nextPageRoundTripP95Ms': round(reads.nextPage.roundTrip.p95),
       'db.nextPageRoundTripP99Ms': round(reads.nextPage.roundTrip.p99),
       'db.triggerOverheadRatio': round(trigger.enabled.server.median / trigger.disabled.server.median, 2),
+      'db.triggerOverheadRatioWithBroadcast': round(withBroadcast.enabled.server.median / withBroadcast.disabled.server.median, 2),
+      'db.broadcastTriggerAddedMs': round(withBroadcast.enabled.server.median - trigger.enabled.server.median),
       'db.assignUpdateMs': round(trigger.enabled.server.median),
       'db.assignUpdateNoTriggerMs': round(trigger.disabled.server.median),
       'db.triggerAddedMs': round(trigger.enabled.server.median - trigger.disabled.server.median),

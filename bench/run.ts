@@ -209,6 +209,11 @@ function reportDatabase(db: DatabaseFigures | undefined): void {
     { key: 'db.triggerOverheadRatio', value: n['db.triggerOverheadRatio'], goal: GOALS.trigger },
   );
   row('Database', '  same, whole transaction as a round trip', `${n['db.triggerOverheadRatioRoundTrip']}×`);
+  row(
+    'Database',
+    '  with the broadcast migration too (its trigger adds)',
+    `${n['db.triggerOverheadRatioWithBroadcast']}× (+${milliseconds(n['db.broadcastTriggerAddedMs'])})`,
+  );
 }
 
 function reportRender(render: RenderFigures | undefined): void {

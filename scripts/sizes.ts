@@ -2,7 +2,7 @@
 // code alone" (the registering entry bundled with lit, @lit/context and relative-time-element left
 // out), each minified as the CDN build does, then gzip -9 and brotli -11. Needs `npm run build`.
 // Run: npm run sizes
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { rollup } from 'rollup';
 import { esbuildMinify, minifyCss, onwarn } from './bundle-options.mjs';
@@ -32,17 +32,26 @@ export async function ourCodeAlone(): Promise<string> {
     external: (id) => /^(lit|lit-html|lit-element|@lit\/|@lit-labs\/|@github\/)/.test(id),
     plugins: [minifyCss()],
     onwarn,
+    // As the CDN build: what the on-demand chunks share stays in the entry, which is the first load.
+    preserveEntrySignatures: 'allow-extension',
   });
   const { output } = await bundle.generate({ format: 'es', plugins: [esbuildMinify()] });
   await bundle.close();
-  return output[0].code;
+  const entry = output.find((file) => file.type === 'chunk' && file.isEntry);
+  return entry && entry.type === 'chunk' ? entry.code : '';
 }
 
 export async function sizes(): Promise<Size[]> {
+  // The slim file's on-demand chunks beside it (`wacrm-notifications.<module>-<hash>.js`), each loaded when first needed.
+  const chunks = readdirSync(new URL('dist/cdn/', root))
+    .filter((name) => /^wacrm-notifications\.(?!all\.)[\w-]+-[\w-]+\.js$/.test(name))
+    .sort()
+    .map((name) => measure(`  on demand: ${name}`, readFileSync(new URL(`dist/cdn/${name}`, root))));
   return [
     measure('dist/cdn/wacrm-notifications.js', readFileSync(new URL('dist/cdn/wacrm-notifications.js', root))),
     measure('dist/cdn/wacrm-notifications.all.js', readFileSync(new URL('dist/cdn/wacrm-notifications.all.js', root))),
     measure('our code alone (lit, @lit/context, relative-time-element external)', await ourCodeAlone()),
+    ...chunks,
   ];
 }
 
