@@ -11,12 +11,15 @@ import { cdnBanner, esbuildMinify, minifyCss, nativeDurationFormat, noSupabase, 
 /**
  * `<name>.js` in dist/cdn/, and beside it the modules it loads on demand (the Portuguese and
  * Spanish strings) as `<name>.<module>-<hash>.js`: a page fetches only the language it shows.
+ * The hash is base 36 (letters and digits only), so the module's name ends at the last hyphen:
+ * rollup's default base 64 can put a hyphen inside the hash itself.
  */
 const cdnOutput = (name, banner) => ({
   dir: 'dist/cdn',
   format: 'es',
   entryFileNames: `${name}.js`,
   chunkFileNames: `${name}.[name]-[hash].js`,
+  hashCharacters: 'base36',
   plugins: [esbuildMinify(banner)],
 });
 

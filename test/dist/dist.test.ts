@@ -47,7 +47,7 @@ const ON_DEMAND = ['channels', 'es', 'popover-controller', 'pt-br', 'tab-share']
  */
 function ownChunks(name: string, code: string): string[] {
   const chunks = importsOf(code).filter((specifier) => specifier.startsWith('./'));
-  const modules = chunks.map((chunk) => new RegExp(`^\\./${name.replace('.', '\\.')}\\.([\\w-]+)-[\\w-]+\\.js$`).exec(chunk)?.[1]);
+  const modules = chunks.map((chunk) => new RegExp(`^\\./${name.replace('.', '\\.')}\\.([\\w-]+)-[a-z0-9]+\\.js$`).exec(chunk)?.[1]);
   assert.deepEqual(modules.sort(), ON_DEMAND, `${name}.js loads ${chunks.join(', ')}`);
   for (const chunk of chunks) {
     assert.ok(existsSync(new URL(`dist/cdn/${chunk.slice(2)}`, root)), `${name}.js loads ${chunk}, which the build did not write`);
