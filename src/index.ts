@@ -18,6 +18,9 @@ export {
   type NotificationError,
   type NotificationErrorCode,
   type NotificationQueries,
+  type InboxCounts,
+  type NotificationPreferences,
+  type PreviousRow,
 } from './store/notification-source.js';
 export { SupabaseNotificationSource, isSupabaseClient, type LiveHandlers, type LiveSubscription, type Transport } from './data/supabase-source.js';
 export { broadcastTopic } from './data/realtime-channel.js';
@@ -27,5 +30,6 @@ export * from './events.js';
 // Portuguese and Spanish load on demand (loadStrings); their objects are `wacrm-notifications/locales/pt-br.js` and `…/es.js`.
 export { en, loadStrings, resolveStrings, type NotificationStrings, type StringOverrides } from './strings.js';
 export { NotificationElement } from './notification-element.js';
-export type { WacrmNotification, Cursor } from './notification.js';
+export type { WacrmNotification, Cursor, NotificationData, NotificationType, NotificationView } from './notification.js';
+export { notificationTypes } from './notification.js';
 export { defineElement } from './define-element.js';

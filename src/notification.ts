@@ -11,9 +11,41 @@ export interface WacrmNotification {
   body: string | null;
   /** ISO timestamp; null while unread. */
   read_at: string | null;
-  /** ISO timestamp with the database's microseconds. */
+  /**
+   * ISO timestamp with the database's microseconds. A coalesced `message_received` row moves it to
+   * the latest message's time, which brings the row to the top of the list.
+   */
   created_at: string;
+  /**
+   * What a client needs to word the notification in the reader's language (see NotificationData);
+   * null for rows written without it (027's trigger, other writers): `title` and `body` then.
+   */
+  data: NotificationData | null;
+  /** ISO timestamp; null until the user has seen it in an opened panel. */
+  seen_at: string | null;
+  /** ISO timestamp; null unless archived (archived rows leave the list and the counts). */
+  archived_at: string | null;
 }
+
+/** The built-in types (`notifications_type_check`). Other writers may use others: shown by title. */
+export type NotificationType = 'conversation_assigned' | 'message_received' | 'deal_updated';
+export const notificationTypes: readonly NotificationType[] = ['conversation_assigned', 'message_received', 'deal_updated'];
+
+/**
+ * `data` of each type (every field may be missing or null: a writer that knows less says less).
+ * - conversation_assigned: `{ actor_name, contact_name }`
+ * - message_received: `{ contact_name, excerpt, content_type, message_count }` (messages coalesced
+ *   into this row while it was unread)
+ * - deal_updated: `{ actor_name, deal_id, deal_title, change: 'stage' | 'status' | 'assigned', stage_name, status }`
+ */
+export type NotificationData = Record<string, unknown>;
+
+/** Which rows a list holds: the inbox (not archived) or the archive. */
+export type NotificationView = 'inbox' | 'archived';
+
+/** Whether a row belongs to a view's list (and, for the inbox, to its counts). */
+export const belongsTo = (view: NotificationView, row: Pick<WacrmNotification, 'archived_at'>) =>
+  (row.archived_at === null) === (view === 'inbox');
 
 /** Where a keyset page starts: the list is ordered by created_at desc, then id desc. */
 export interface Cursor {
@@ -43,3 +75,4 @@ export function compareNewestFirst(a: Cursor, b: Cursor): number {
 }
 
 export const isUnread = (notification: Pick<WacrmNotification, 'read_at'>) => notification.read_at === null;
+export const isUnseen = (notification: Pick<WacrmNotification, 'seen_at'>) => notification.seen_at === null;

@@ -8,7 +8,7 @@
 //     open the panel and the heap after paging through a long list.
 import '../../src/define.js';
 import { createClient } from '@supabase/supabase-js';
-import { NotificationStore, type NotificationQueries, type WacrmNotification, type Cursor } from '../../src/index.js';
+import { NotificationStore, type InboxCounts, type NotificationPreferences, type NotificationQueries, type WacrmNotification, type Cursor } from '../../src/index.js';
 import { compareNewestFirst } from '../../src/notification.js';
 
 type Bell = HTMLElementTagNameMap['wacrm-notification-bell'];
@@ -188,6 +188,9 @@ function makeRows(count: number): WacrmNotification[] {
       body: `Agent ${index % 17} assigned you a conversation with Contact ${index}`,
       read_at: index % 4 === 0 ? null : created,
       created_at: created,
+      data: null,
+      seen_at: index % 4 === 0 ? null : created,
+      archived_at: null,
     };
   });
 }
@@ -205,19 +208,45 @@ class MemoryQueries implements NotificationQueries {
     return this.rows.filter((row) => compareNewestFirst(row, oldest) <= 0);
   }
 
-  async countUnread(after?: Cursor): Promise<number> {
-    return this.rows.filter((row) => row.read_at === null && (!after || compareNewestFirst(row, after) > 0)).length;
+  async countInbox(after?: Cursor): Promise<InboxCounts> {
+    const beyond = this.rows.filter((row) => !after || compareNewestFirst(row, after) > 0);
+    return { unread: beyond.filter((row) => row.read_at === null).length, unseen: beyond.filter((row) => row.seen_at === null).length };
   }
 
-  async markRead(ids: string[] | null): Promise<number> {
+  markRead(ids: string[] | null): Promise<number> {
+    return this.#stamp('read_at', ids);
+  }
+
+  markSeen(ids: string[] | null): Promise<number> {
+    return this.#stamp('seen_at', ids);
+  }
+
+  async #stamp(field: 'read_at' | 'seen_at', ids: string[] | null): Promise<number> {
     const at = new Date().toISOString();
     let changed = 0;
     this.rows = this.rows.map((row) => {
-      if (row.read_at !== null || (ids && !ids.includes(row.id))) return row;
+      if (row[field] !== null || (ids && !ids.includes(row.id))) return row;
       changed++;
-      return { ...row, read_at: at };
+      return { ...row, [field]: at };
     });
     return changed;
+  }
+
+  // The render bench lists the inbox only: nothing here archives, and settings are never opened.
+  async archive(): Promise<number> {
+    throw new Error('the render bench does not archive');
+  }
+
+  async unarchive(): Promise<number> {
+    throw new Error('the render bench does not archive');
+  }
+
+  async fetchPreferences(): Promise<NotificationPreferences> {
+    return { conversation_assigned: true, message_received: true, deal_updated: true };
+  }
+
+  async setPreference(): Promise<void> {
+    throw new Error('the render bench does not change settings');
   }
 }
 

@@ -1,9 +1,14 @@
 // What arrives from the wire, validated and shaped into the store's terms: rows (PostgREST, both
 // realtime transports) and the change a realtime message describes.
 import type { WacrmNotification } from '../notification.js';
-import type { NotificationChange } from '../store/notification-source.js';
+import type { NotificationChange, PreviousRow } from '../store/notification-source.js';
 
 const REQUIRED_FIELDS: (keyof WacrmNotification)[] = ['id', 'user_id', 'title', 'created_at'];
+/** Timestamps that are null or a string; missing ones (a writer's row before the migration) read as null. */
+const STAMPS = ['read_at', 'seen_at', 'archived_at'] as const;
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** A notification row, or null when the value is not one. */
 export function asNotification(value: unknown): WacrmNotification | null {
@@ -12,6 +17,7 @@ export function asNotification(value: unknown): WacrmNotification | null {
   if (!REQUIRED_FIELDS.every((field) => typeof row[field] === 'string')) return null;
   if (row.read_at !== null && typeof row.read_at !== 'string') return null;
   if (row.body !== null && row.body !== undefined && typeof row.body !== 'string') return null;
+  if (!STAMPS.every((field) => row[field] === null || row[field] === undefined || typeof row[field] === 'string')) return null;
   return {
     id: row.id as string,
     account_id: String(row.account_id ?? ''),
@@ -24,14 +30,26 @@ export function asNotification(value: unknown): WacrmNotification | null {
     body: (row.body as string | null | undefined) ?? null,
     read_at: row.read_at as string | null,
     created_at: row.created_at as string,
+    // Realtime's postgres_changes sends jsonb as an object; anything else is no data.
+    data: isPlainObject(row.data) ? row.data : null,
+    seen_at: (row.seen_at as string | null | undefined) ?? null,
+    archived_at: (row.archived_at as string | null | undefined) ?? null,
   };
 }
 
-/** The previous read_at when the message carried the old row, else undefined. */
-function previousReadAt(old: unknown): string | null | undefined {
-  if (typeof old !== 'object' || old === null || !('read_at' in old)) return undefined;
-  const value = (old as { read_at: unknown }).read_at;
-  return typeof value === 'string' || value === null ? value : undefined;
+/**
+ * What the old row says of the fields the counts depend on, when the message carried it
+ * (REPLICA IDENTITY FULL: both transports do); undefined otherwise.
+ */
+function previousOf(old: unknown): PreviousRow | undefined {
+  if (!isPlainObject(old)) return undefined;
+  const previous: Record<string, string | null> = {};
+  for (const field of STAMPS) {
+    const value = old[field];
+    if (typeof value === 'string' || value === null) previous[field] = value;
+  }
+  if (typeof old.created_at === 'string') previous.created_at = old.created_at;
+  return Object.keys(previous).length > 0 ? (previous as PreviousRow) : undefined;
 }
 
 /**
@@ -48,15 +66,15 @@ export function changeOf(operation: unknown, record: unknown, old: unknown): Not
     case 'UPDATE': {
       const row = asNotification(record);
       if (!row) return null;
-      const previous = previousReadAt(old);
-      return previous === undefined ? { type: 'UPDATE', row } : { type: 'UPDATE', row, previousReadAt: previous };
+      const previous = previousOf(old);
+      return previous === undefined ? { type: 'UPDATE', row } : { type: 'UPDATE', row, previous };
     }
     case 'DELETE': {
       // Only the key is guaranteed (Realtime does not RLS-check deletes).
       const id = (old as { id?: unknown } | null)?.id;
       if (typeof id !== 'string') return null;
-      const previous = previousReadAt(old);
-      return previous === undefined ? { type: 'DELETE', id } : { type: 'DELETE', id, previousReadAt: previous };
+      const previous = previousOf(old);
+      return previous === undefined ? { type: 'DELETE', id } : { type: 'DELETE', id, previous };
     }
     default:
       return null;

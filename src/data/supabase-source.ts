@@ -2,19 +2,28 @@
 // realtime-channel.ts) the user's realtime channel. Everything it hands to the store is validated
 // and shaped; every failure becomes a NotificationSourceError whose message says what to do.
 import type { SupabaseClient } from '@supabase/supabase-js';
-import type { Cursor, WacrmNotification } from '../notification.js';
-import { NotificationSourceError, type NotificationErrorCode, type NotificationQueries } from '../store/notification-source.js';
+import { notificationTypes, type Cursor, type NotificationType, type NotificationView, type WacrmNotification } from '../notification.js';
+import {
+  NotificationSourceError,
+  type InboxCounts,
+  type NotificationErrorCode,
+  type NotificationPreferences,
+  type NotificationQueries,
+} from '../store/notification-source.js';
 import { openChannel, type LiveHandlers, type LiveSubscription, type Transport } from './realtime-channel.js';
 import { asNotification } from './rows.js';
 
 export type { LiveHandlers, LiveSubscription, Transport } from './realtime-channel.js';
 
 const TABLE = 'notifications';
-const COLUMNS = 'id,account_id,user_id,type,conversation_id,contact_id,actor_user_id,title,body,read_at,created_at';
+const COLUMNS =
+  'id,account_id,user_id,type,conversation_id,contact_id,actor_user_id,title,body,read_at,created_at,data,seen_at,archived_at';
+const PREFERENCES = 'notification_preferences';
 /** Supabase projects cap a response at 1,000 rows by default: longer reads go page by page. */
 const MAX_ROWS_PER_REQUEST = 1000;
 
-const MIGRATION_HINT = 'Apply supabase/migrations/027_notifications.sql to this database (Supabase SQL editor or `supabase db push`).';
+const MIGRATION_HINT =
+  'Apply supabase/migrations/027_notifications.sql and the later files of supabase/migrations/ to this database (Supabase SQL editor or `supabase db push`).';
 
 /** A duck-typed check: hosts may pass a client from any supabase-js 2.x copy on the page. */
 export function isSupabaseClient(value: unknown): value is SupabaseClient {
@@ -48,7 +57,8 @@ export function classify(error: PostgrestLikeError, action: string, kind: Reques
   const message = error.message ?? String(error);
   const specific = (type: NotificationErrorCode, text: string) =>
     new NotificationSourceError(type, `${action}: ${text}`, error);
-  if (['PGRST205', 'PGRST202', '42P01', '42883', 'PGRST200'].includes(code)) {
+  // 42703 / PGRST204: a column of a later migration (data, seen_at, archived_at) is missing.
+  if (['PGRST205', 'PGRST202', '42P01', '42883', 'PGRST200', '42703', 'PGRST204'].includes(code)) {
     return specific('migration-missing', `the notifications table or function is missing (${message}). ${MIGRATION_HINT}`);
   }
   if (code === 'PGRST301' || code === 'PGRST303' || /jwt expired/i.test(message)) {
@@ -102,13 +112,13 @@ export class SupabaseNotificationSource implements NotificationQueries {
     this.#reads = new AbortController();
   }
 
-  async fetchPage(limit: number, cursor?: Cursor): Promise<WacrmNotification[]> {
+  async fetchPage(limit: number, cursor?: Cursor, view: NotificationView = 'inbox'): Promise<WacrmNotification[]> {
     // A catch-up of a long list held in full asks for more than one response may carry.
     const rows: WacrmNotification[] = [];
     let from = cursor;
     while (rows.length < limit) {
       const size = Math.min(limit - rows.length, MAX_ROWS_PER_REQUEST);
-      let query = this.#list().limit(size);
+      let query = this.#list(view).limit(size);
       if (from) query = query.or(after(from));
       const page = this.#rows(await query, 'Loading notifications');
       rows.push(...page);
@@ -119,11 +129,11 @@ export class SupabaseNotificationSource implements NotificationQueries {
     return rows;
   }
 
-  async fetchWindow(oldest: Cursor): Promise<WacrmNotification[]> {
+  async fetchWindow(oldest: Cursor, view: NotificationView = 'inbox'): Promise<WacrmNotification[]> {
     const rows: WacrmNotification[] = [];
     let cursor: Cursor | undefined;
     for (;;) {
-      let query = this.#list().or(upTo(oldest)).limit(MAX_ROWS_PER_REQUEST);
+      let query = this.#list(view).or(upTo(oldest)).limit(MAX_ROWS_PER_REQUEST);
       if (cursor) query = query.or(after(cursor));
       const page = this.#rows(await query, 'Catching up on notifications');
       rows.push(...page);
@@ -133,23 +143,70 @@ export class SupabaseNotificationSource implements NotificationQueries {
     }
   }
 
-  async countUnread(cursor?: Cursor): Promise<number> {
+  /** Two exact head counts side by side (each served by a partial index of the migration). */
+  async countInbox(cursor?: Cursor): Promise<InboxCounts> {
+    const [unread, unseen] = await Promise.all([this.#count('read_at', cursor), this.#count('seen_at', cursor)]);
+    return { unread, unseen };
+  }
+
+  async #count(stamp: 'read_at' | 'seen_at', cursor: Cursor | undefined): Promise<number> {
     let query = this.client
       .from(TABLE)
       .select('id', { count: 'exact', head: true })
       .eq('user_id', this.userId)
-      .is('read_at', null)
+      .is(stamp, null)
+      .is('archived_at', null)
       .abortSignal(this.#reads.signal);
     if (cursor) query = query.or(after(cursor));
     const { count, error } = await query;
-    if (error) throw classify(error, 'Counting unread notifications');
+    if (error) throw classify(error, stamp === 'read_at' ? 'Counting unread notifications' : 'Counting unseen notifications');
     return count ?? 0;
   }
 
-  async markRead(ids: string[] | null): Promise<number> {
-    const { data, error } = await this.client.rpc('mark_notifications_read', { ids });
-    if (error) throw classify(error, 'Marking notifications read', 'write');
+  markRead(ids: string[] | null): Promise<number> {
+    return this.#call('mark_notifications_read', { ids }, 'Marking notifications read');
+  }
+
+  markSeen(ids: string[] | null): Promise<number> {
+    return this.#call('mark_notifications_seen', { ids }, 'Marking notifications seen');
+  }
+
+  archive(ids: string[] | null): Promise<number> {
+    return this.#call('archive_notifications', { ids }, 'Archiving notifications');
+  }
+
+  unarchive(ids: string[]): Promise<number> {
+    return this.#call('unarchive_notifications', { ids }, 'Restoring notifications');
+  }
+
+  /** A write RPC of the migrations, returning how many rows it changed. */
+  async #call(name: string, args: { ids: string[] | null }, action: string): Promise<number> {
+    const { data, error } = await this.client.rpc(name, args);
+    if (error) throw classify(error, action, 'write');
     return typeof data === 'number' ? data : 0;
+  }
+
+  async fetchPreferences(): Promise<NotificationPreferences> {
+    const { data, error } = await this.client
+      .from(PREFERENCES)
+      .select('type,in_app')
+      .eq('user_id', this.userId)
+      .abortSignal(this.#reads.signal);
+    if (error) throw classify(error, 'Loading notification settings');
+    const preferences = Object.fromEntries(notificationTypes.map((type) => [type, true])) as NotificationPreferences;
+    for (const row of (data ?? []) as { type: unknown; in_app: unknown }[]) {
+      if (notificationTypes.includes(row.type as NotificationType) && typeof row.in_app === 'boolean') {
+        preferences[row.type as NotificationType] = row.in_app;
+      }
+    }
+    return preferences;
+  }
+
+  async setPreference(type: NotificationType, inApp: boolean): Promise<void> {
+    const { error } = await this.client
+      .from(PREFERENCES)
+      .upsert({ user_id: this.userId, type, in_app: inApp }, { onConflict: 'user_id,type' });
+    if (error) throw classify(error, 'Saving the notification setting', 'write');
   }
 
   /**
@@ -163,11 +220,9 @@ export class SupabaseNotificationSource implements NotificationQueries {
     return openChannel(this.client, this.userId, transport, handlers, accessToken);
   }
 
-  #list() {
-    return this.client
-      .from(TABLE)
-      .select(COLUMNS)
-      .eq('user_id', this.userId)
+  #list(view: NotificationView) {
+    const listed = this.client.from(TABLE).select(COLUMNS).eq('user_id', this.userId);
+    return (view === 'inbox' ? listed.is('archived_at', null) : listed.not('archived_at', 'is', null))
       .order('created_at', { ascending: false })
       .order('id', { ascending: false })
       .abortSignal(this.#reads.signal);

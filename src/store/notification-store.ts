@@ -1,8 +1,21 @@
-import { compareNewestFirst, isUnread, type Cursor, type WacrmNotification } from '../notification.js';
+import {
+  belongsTo,
+  compareNewestFirst,
+  isUnread,
+  isUnseen,
+  timeKey,
+  type Cursor,
+  type NotificationType,
+  type NotificationView,
+  type WacrmNotification,
+} from '../notification.js';
 import type {
+  InboxCounts,
   NotificationChange,
   NotificationError,
+  NotificationPreferences,
   NotificationQueries,
+  PreviousRow,
 } from './notification-source.js';
 import { NotificationSourceError } from './notification-source.js';
 
@@ -19,8 +32,10 @@ export interface NotificationState {
   readonly status: StoreStatus;
   /** Newest first (created_at desc, id desc): the window of the list loaded so far. */
   readonly items: readonly WacrmNotification[];
-  /** Every unread row of the user in the database, loaded or not. */
+  /** Every unread inbox row of the user in the database, loaded or not (0 in the archive's store). */
   readonly unreadCount: number;
+  /** Every unseen inbox row of the user in the database, loaded or not (0 in the archive's store). */
+  readonly unseenCount: number;
   /** Older rows exist beyond `items`. */
   readonly hasMore: boolean;
   readonly loadingMore: boolean;
@@ -34,6 +49,8 @@ export interface NotificationStoreOptions {
   pageSize?: number;
   /** How long to gather events before recounting rows beyond the loaded window. Default 30 ms. */
   recountDelayMs?: number;
+  /** Which rows it lists: the inbox (default) or the archive. */
+  view?: NotificationView;
 }
 
 /** Fired whenever `state` is replaced. */
@@ -61,6 +78,7 @@ const signedOut: NotificationState = Object.freeze({
   status: 'signed-out',
   items: Object.freeze([]) as readonly WacrmNotification[],
   unreadCount: 0,
+  unseenCount: 0,
   hasMore: false,
   loadingMore: false,
   realtime: 'idle',
@@ -81,23 +99,43 @@ function toError(error: unknown): NotificationError {
   return { code: 'unknown', message: error instanceof Error ? error.message : String(error), cause: error };
 }
 
+/** A row's part in the inbox's counts. */
+const countsOf = (row: Pick<WacrmNotification, 'read_at' | 'seen_at' | 'archived_at'>): InboxCounts =>
+  belongsTo('inbox', row) ? { unread: isUnread(row) ? 1 : 0, unseen: isUnseen(row) ? 1 : 0 } : { unread: 0, unseen: 0 };
+
+/** The previous row's part in the counts, when the event said enough to know it. */
+function previousCounts(previous: PreviousRow | undefined): InboxCounts | undefined {
+  if (!previous || !('read_at' in previous) || !('seen_at' in previous) || !('archived_at' in previous)) return undefined;
+  return countsOf(previous as Pick<WacrmNotification, 'read_at' | 'seen_at' | 'archived_at'>);
+}
+
+const none: InboxCounts = Object.freeze({ unread: 0, unseen: 0 });
+
+/** A field a write stamps with the server's time (mark read, mark seen). */
+type StampedField = 'read_at' | 'seen_at';
+
 /**
- * The notification list and unread count of one user, kept equal to the database.
+ * The notification list and counts of one user, kept equal to the database.
  *
- * The count is never a running guess. It is the unread rows held in `items` (exact: every realtime
- * change to them is applied, in commit order) plus the unread rows older than the oldest held row.
- * Rows there never receive inserts (new rows are always the newest), so that second part only
- * changes through updates and deletes of rows we do not hold; each of those schedules a recount of
- * it from the database. Events racing a load are queued and replayed after it: `apply` is
- * idempotent, an upsert by id.
+ * The counts are never a running guess. Each is the matching rows held in `items` (exact: every
+ * realtime change to them is applied, in commit order) plus the matching rows older than the oldest
+ * held row. Rows there never receive inserts (new rows are always the newest); they change only
+ * through updates and deletes of rows we do not hold — including a row that moves up into the
+ * window (a coalesced `message_received`, whose `created_at` moves to its latest message) or comes
+ * back from the archive — and each of those schedules a recount of that part from the database.
+ * Events racing a load are queued and replayed after it: `apply` is idempotent, an upsert by id.
+ *
+ * The inbox's store also keeps the archive's list (`archived`, loaded when first asked for) and
+ * forwards every change to it; archived rows are in neither count.
  */
 export class NotificationStore extends EventTarget {
   readonly pageSize: number;
+  readonly view: NotificationView;
   readonly #recountDelayMs: number;
   #state: NotificationState = idle;
   #queries: NotificationQueries | null = null;
-  /** Unread rows older than the oldest held row. */
-  #unreadBeyond = 0;
+  /** Unread and unseen inbox rows older than the oldest held row. */
+  #beyond: InboxCounts = none;
   /** Bumped on every reset: results of work started for another user are dropped. */
   #generation = 0;
   /** Changes that arrived while a load was replacing `items`; replayed after it. */
@@ -110,17 +148,34 @@ export class NotificationStore extends EventTarget {
   /** Failed loads in a row: the next retry waits longer (1, 2, 5, 10, 30 s). */
   #failures = 0;
   #recountRequest = 0;
-  /** Optimistic read times, so a failed write rolls back only what it set. */
-  readonly #placeholders = new Map<string, string>();
+  /** Optimistic values by row and field, so a failed write rolls back only what it set. */
+  readonly #placeholders = new Map<string, Partial<WacrmNotification>>();
+  #archived: NotificationStore | null = null;
+  /** Rows a failed move is putting back: they belong in the list wherever they fall. */
+  readonly #returning = new Set<string>();
 
   constructor(options: NotificationStoreOptions = {}) {
     super();
     this.pageSize = normalizePageSize(options.pageSize);
     this.#recountDelayMs = options.recountDelayMs ?? 30;
+    this.view = options.view ?? 'inbox';
   }
 
   get state(): NotificationState {
     return this.#state;
+  }
+
+  /**
+   * The archive's list, kept by a store of its own that this one feeds with every change: created
+   * on first use, loaded by its first `sync()`. Only an inbox store has one.
+   */
+  get archived(): NotificationStore {
+    if (this.view !== 'inbox') throw new Error('Only the inbox store keeps an archive');
+    if (!this.#archived) {
+      this.#archived = new NotificationStore({ pageSize: this.pageSize, recountDelayMs: this.#recountDelayMs, view: 'archived' });
+      this.#archived.reset(this.#queries, this.#state.status === 'idle' ? undefined : this.#state.userId);
+    }
+    return this.#archived;
   }
 
   /**
@@ -130,13 +185,14 @@ export class NotificationStore extends EventTarget {
   reset(queries: NotificationQueries | null, userId: string | null | undefined): void {
     this.suspend();
     this.#queries = userId ? queries : null;
-    this.#unreadBeyond = 0;
+    this.#beyond = none;
     // Until the first load lands, changes wait: the load replaces `items` wholesale.
     this.#queued = userId ? [] : null;
     this.#placeholders.clear();
     this.#failures = 0;
     if (userId) this.#commit({ ...signedOut, userId, status: 'loading', realtime: 'connecting' });
     else this.#commit(userId === null ? signedOut : idle);
+    this.#archived?.reset(queries, userId);
   }
 
   /**
@@ -153,10 +209,12 @@ export class NotificationStore extends EventTarget {
     // A load that was replacing `items` will not land: changes apply directly again once loaded.
     if (this.#state.status === 'ready') this.#queued = null;
     if (this.#state.loadingMore) this.#commit({ ...this.#state, loadingMore: false });
+    this.#archived?.suspend();
   }
 
   setRealtimeStatus(realtime: RealtimeStatus): void {
     if (this.#state.userId && realtime !== this.#state.realtime) this.#commit({ ...this.#state, realtime });
+    this.#archived?.setRealtimeStatus(realtime);
   }
 
   /** Shows a problem found outside the store's own queries (a bad client, a malformed event). */
@@ -179,9 +237,11 @@ export class NotificationStore extends EventTarget {
   /**
    * Loads the first page, or, once loaded, catches up: re-reads the held window (new rows, and read
    * states changed while we were away) and recounts. Call it whenever the subscription is live
-   * again, the tab becomes visible or the browser comes back online.
+   * again, the tab becomes visible or the browser comes back online. An archive that was loaded
+   * catches up with it.
    */
   sync(): Promise<void> {
+    if (this.#archived && this.#archived.state.status !== 'loading') void this.#archived.sync();
     if (!this.#queries || !this.#state.userId) return Promise.resolve();
     // One that has not started yet will see everything committed before it starts: no need for two.
     if (this.#waitingSync) return this.#waitingSync;
@@ -209,15 +269,17 @@ export class NotificationStore extends EventTarget {
     this.#commit({ ...this.#state, loadingMore: true });
     try {
       const oldest = cursorOf(items[items.length - 1]!);
-      const page = await queries.fetchPage(this.pageSize + 1, oldest);
+      const page = await queries.fetchPage(this.pageSize + 1, oldest, this.view);
       if (generation !== this.#generation) return;
       const more = page.length > this.pageSize;
-      const added = page.slice(0, this.pageSize);
-      // The rows just loaded were part of the count beyond the window; a recount confirms it.
-      this.#unreadBeyond = Math.max(0, this.#unreadBeyond - added.filter(isUnread).length);
+      // A row held already has moved up since (a coalesced message): the held copy is newer.
+      const held = new Set(this.#state.items.map((item) => item.id));
+      const added = page.slice(0, this.pageSize).filter((row) => !held.has(row.id));
+      // The rows just loaded were part of the counts beyond the window; a recount confirms it.
+      this.#beyond = subtract(this.#beyond, added.map(countsOf).reduce(add, none));
       this.#commit({ ...this.#state, items: this.#merge(this.#state.items, added), hasMore: more, loadingMore: false });
       if (more) this.#scheduleRecount();
-      else this.#unreadBeyond = 0;
+      else this.#beyond = none;
     } catch (error) {
       if (generation !== this.#generation) return;
       this.#commit({ ...this.#state, loadingMore: false });
@@ -227,28 +289,47 @@ export class NotificationStore extends EventTarget {
 
   /** Applies one realtime change. Idempotent: the same change twice leaves the same state. */
   apply(change: NotificationChange): void {
+    this.#archived?.apply(change);
     if (!this.#state.userId) return;
     if (this.#queued) {
       this.#queued.push(change);
       return;
     }
-    if (change.type === 'DELETE') return this.#applyDelete(change.id, change.previousReadAt);
+    if (change.type === 'DELETE') return this.#applyDelete(change.id, change.previous);
     const { row } = change;
     if (row.user_id !== this.#state.userId) return; // not ours: never shown, never counted
     const held = this.#state.items.find((item) => item.id === row.id);
+    const previous = change.type === 'UPDATE' ? change.previous : undefined;
+    if (!belongsTo(this.view, row)) {
+      // Archived (or, in the archive, restored): it leaves this list as a delete would.
+      return this.#applyDelete(row.id, previous ?? (held ? held : undefined));
+    }
     if (held || this.#withinWindow(row)) {
       this.#placeholders.delete(row.id);
       this.#commit({ ...this.#state, items: this.#merge(this.#state.items, [row]) });
-      if (!held && change.type === 'INSERT' && this.#state.status === 'ready') {
+      if (!held && change.type === 'UPDATE' && this.#state.hasMore) {
+        // Moved up from beyond the window (or back from the archive): it left the part counted
+        // there, if it was there; the recount settles what the event did not say.
+        const before = previousCounts(previous);
+        const oldest = this.#state.items[this.#state.items.length - 1]!;
+        if (before && previous?.created_at && compareNewestFirst({ created_at: previous.created_at, id: row.id }, oldest) > 0) {
+          this.#beyond = subtract(this.#beyond, before);
+          this.#commit({ ...this.#state });
+        }
+        this.#scheduleRecount();
+      }
+      const movedUp = held ? timeKey(row.created_at) > timeKey(held.created_at)
+        : change.type === 'INSERT' || (previous?.created_at !== undefined && timeKey(row.created_at) > timeKey(previous.created_at));
+      if (movedUp && this.view === 'inbox' && this.#state.status === 'ready') {
         this.dispatchEvent(new StoreReceiveEvent(row));
       }
       return;
     }
-    // A row older than the window: adjust the count at once when the event says enough, and
+    // A row older than the window: adjust the counts at once when the event says enough, and
     // recount either way.
-    if (change.type === 'UPDATE' && change.previousReadAt !== undefined) {
-      const delta = (isUnread(row) ? 1 : 0) - (change.previousReadAt === null ? 1 : 0);
-      this.#unreadBeyond = Math.max(0, this.#unreadBeyond + delta);
+    const before = previousCounts(previous);
+    if (before) {
+      this.#beyond = add(subtract(this.#beyond, before), countsOf(row));
       this.#commit({ ...this.#state });
     }
     this.#scheduleRecount();
@@ -258,54 +339,148 @@ export class NotificationStore extends EventTarget {
   async markRead(id: string): Promise<boolean> {
     const item = this.#state.items.find((candidate) => candidate.id === id);
     if (!this.#queries || !item || !isUnread(item)) return true;
-    return this.#markOptimistically([item], [id], false);
+    return this.#stamp('read_at', [item], [id], 'the notification as read');
   }
 
   /** Marks every unread notification of the user read, loaded or not. */
   async markAllRead(): Promise<boolean> {
     if (!this.#queries || this.#state.unreadCount === 0) return true;
-    return this.#markOptimistically(this.#state.items.filter(isUnread), null, true);
+    return this.#stamp('read_at', this.#state.items.filter(isUnread), null, 'all notifications as read');
   }
 
-  async #markOptimistically(items: WacrmNotification[], ids: string[] | null, beyondToo: boolean): Promise<boolean> {
+  /**
+   * Marks these notifications seen (the ones a panel shows; every unseen inbox row when `ids` is
+   * null), at once on screen, then in the database; rolls back on failure.
+   */
+  async markSeen(ids: string[] | null = null): Promise<boolean> {
+    if (!this.#queries) return true;
+    const wanted = ids && new Set(ids);
+    const items = this.#state.items.filter((item) => isUnseen(item) && (!wanted || wanted.has(item.id)));
+    if (ids ? items.length === 0 : this.#state.unseenCount === 0) return true;
+    return this.#stamp('seen_at', items, ids ? items.map((item) => item.id) : null, ids ? 'notifications as seen' : 'all notifications as seen');
+  }
+
+  async #stamp(field: StampedField, items: WacrmNotification[], ids: string[] | null, what: string): Promise<boolean> {
     const queries = this.#queries!;
     const generation = this.#generation;
     const placeholder = new Date().toISOString();
-    const beyondBefore = this.#unreadBeyond;
-    for (const item of items) this.#placeholders.set(item.id, placeholder);
-    if (beyondToo) this.#unreadBeyond = 0;
+    const counted = field === 'read_at' ? 'unread' : 'unseen';
+    const beyondBefore = this.#beyond;
+    for (const item of items) this.#placeholders.set(item.id, { ...this.#placeholders.get(item.id), [field]: placeholder });
+    if (ids === null) this.#beyond = { ...this.#beyond, [counted]: 0 };
     const marked = new Set(items.map((item) => item.id));
     this.#commit({
       ...this.#state,
-      items: this.#state.items.map((item) => (marked.has(item.id) ? { ...item, read_at: placeholder } : item)),
+      items: this.#state.items.map((item) => (marked.has(item.id) ? { ...item, [field]: placeholder } : item)),
     });
     try {
-      await queries.markRead(ids);
-      if (generation === this.#generation && beyondToo) this.#scheduleRecount();
+      await (field === 'read_at' ? queries.markRead(ids) : queries.markSeen(ids));
+      if (generation === this.#generation && ids === null) this.#scheduleRecount();
       return true;
     } catch (error) {
       if (generation !== this.#generation) return false;
       // Undo only what is still ours: a realtime update may have brought the server's value since.
-      const undo = new Set([...marked].filter((id) => this.#placeholders.get(id) === placeholder));
+      const undo = new Set([...marked].filter((id) => this.#placeholders.get(id)?.[field] === placeholder));
       for (const id of undo) this.#placeholders.delete(id);
-      if (beyondToo) {
-        this.#unreadBeyond = beyondBefore;
+      if (ids === null) {
+        this.#beyond = { ...this.#beyond, [counted]: beyondBefore[counted] };
         this.#scheduleRecount();
       }
       this.#commit({
         ...this.#state,
-        items: this.#state.items.map((item) =>
-          undo.has(item.id) && item.read_at === placeholder ? { ...item, read_at: null } : item,
-        ),
+        items: this.#state.items.map((item) => (undo.has(item.id) && item[field] === placeholder ? { ...item, [field]: null } : item)),
       });
-      const cause = toError(error);
-      this.fail({
-        code: 'write-failed',
-        message: `Could not mark ${ids === null ? 'all notifications' : 'the notification'} as read: ${cause.message}`,
-        cause: error,
-      });
+      this.#writeFailed(`Could not mark ${what}`, error);
       return false;
     }
+  }
+
+  /**
+   * Archives one notification (read or not): it leaves the list and the counts at once and joins
+   * the archive; back where it was if the database refuses.
+   */
+  archive(id: string): Promise<boolean> {
+    const item = this.#state.items.find((candidate) => candidate.id === id);
+    if (!this.#queries || this.view !== 'inbox' || !item) return Promise.resolve(true);
+    return this.#move([item], 'archived', () => this.#queries!.archive([id]), 'Could not archive the notification');
+  }
+
+  /** Archives every read notification of the inbox, loaded or not. */
+  archiveRead(): Promise<boolean> {
+    if (!this.#queries || this.view !== 'inbox') return Promise.resolve(true);
+    const read = this.#state.items.filter((item) => !isUnread(item));
+    if (read.length === 0 && !this.#state.hasMore) return Promise.resolve(true);
+    return this.#move(read, 'archived', () => this.#queries!.archive(null), 'Could not archive the read notifications');
+  }
+
+  /** Takes a notification out of the archive, back into the inbox (and its counts). */
+  unarchive(id: string): Promise<boolean> {
+    const archive = this.view === 'archived' ? this : this.#archived;
+    const item = archive?.state.items.find((candidate) => candidate.id === id);
+    if (!this.#queries || !item) return Promise.resolve(true);
+    return this.#move([item], 'inbox', () => this.#queries!.unarchive([id]), 'Could not restore the notification');
+  }
+
+  /**
+   * Moves rows between the inbox and the archive on screen (in this store and its archive), then
+   * in the database with `write`; puts them back if it fails.
+   */
+  async #move(items: WacrmNotification[], to: NotificationView, write: () => Promise<number>, failure: string): Promise<boolean> {
+    const generation = this.#generation;
+    const placeholder = to === 'archived' ? new Date().toISOString() : null;
+    const local = (row: WacrmNotification, archived_at: string | null) =>
+      this.#applyHere({ type: 'UPDATE', row: { ...row, archived_at }, previous: row });
+    for (const item of items) local(item, placeholder);
+    try {
+      await write();
+      // Rows beyond the window may have moved too (archive all read): their unseen part changed.
+      if (generation === this.#generation && this.#state.hasMore) this.#scheduleRecount();
+      return true;
+    } catch (error) {
+      if (generation !== this.#generation) return false;
+      // Back where they were, even below what is now the oldest row held (the window shrank
+      // when they left).
+      const stores = [this, this.#archived].filter((store) => store !== null);
+      for (const store of stores) for (const item of items) store.#returning.add(item.id);
+      for (const item of items) local({ ...item, archived_at: placeholder }, item.archived_at);
+      for (const store of stores) store.#returning.clear();
+      this.#writeFailed(failure, error);
+      return false;
+    }
+  }
+
+  /**
+   * A change made here (an optimistic move), to this store and its archive at once; while a load
+   * is replacing the list it is also replayed after it, like the events that raced it.
+   */
+  #applyHere(change: NotificationChange): void {
+    const queued = this.#queued;
+    this.#queued = null;
+    this.apply(change);
+    this.#queued = queued;
+    queued?.push(change);
+  }
+
+  /** The user's preferences by type (no row: on). */
+  async loadPreferences(): Promise<NotificationPreferences> {
+    if (!this.#queries) throw new NotificationSourceError('no-client', 'Sign in to change notification settings.');
+    return this.#queries.fetchPreferences();
+  }
+
+  /** Turns a type on or off for the user; reports `write-failed` and returns false if refused. */
+  async setPreference(type: NotificationType, inApp: boolean): Promise<boolean> {
+    if (!this.#queries) return false;
+    try {
+      await this.#queries.setPreference(type, inApp);
+      return true;
+    } catch (error) {
+      this.#writeFailed('Could not save the notification setting', error);
+      return false;
+    }
+  }
+
+  #writeFailed(what: string, error: unknown): void {
+    this.fail({ code: 'write-failed', message: `${what}: ${toError(error).message}`, cause: error });
   }
 
   async #sync(): Promise<void> {
@@ -324,24 +499,24 @@ export class NotificationStore extends EventTarget {
         // be older than the oldest we hold (its event was skipped, or its transaction began
         // before others and committed after them), so the held rows are no bound here.
         const size = first ? this.pageSize : Math.max(this.pageSize, this.#state.items.length);
-        const page = await queries.fetchPage(size + 1);
+        const page = await queries.fetchPage(size + 1, undefined, this.view);
         hasMore = page.length > size;
         items = page.slice(0, size);
       } else {
         // Rows older than the window are counted, not listed: paging reaches them.
-        items = await queries.fetchWindow(cursorOf(this.#state.items[this.#state.items.length - 1]!));
+        items = await queries.fetchWindow(cursorOf(this.#state.items[this.#state.items.length - 1]!), this.view);
         hasMore = true;
       }
-      const beyond = hasMore ? await queries.countUnread(cursorOf(items[items.length - 1]!)) : 0;
+      const beyond = hasMore && this.view === 'inbox' ? await queries.countInbox(cursorOf(items[items.length - 1]!)) : none;
       if (generation !== this.#generation) return;
-      this.#unreadBeyond = beyond;
+      this.#beyond = beyond;
       this.#placeholders.clear();
       const queued = this.#queued;
       this.#queued = null;
       this.#failures = 0;
       clearTimeout(this.#retryTimer);
       this.#commit({ ...this.#state, status: 'ready', items: this.#merge([], items), hasMore, error: null });
-      if (!first) {
+      if (!first && this.view === 'inbox') {
         for (const item of this.#state.items) {
           if (!before.has(item.id) && (!newestBefore || compareNewestFirst(item, newestBefore) < 0)) {
             this.dispatchEvent(new StoreReceiveEvent(item));
@@ -378,22 +553,23 @@ export class NotificationStore extends EventTarget {
     this.#retryTimer = setTimeout(() => void this.sync(), delay);
   }
 
-  #applyDelete(id: string, previousReadAt: string | null | undefined): void {
+  #applyDelete(id: string, previous: PreviousRow | undefined): void {
     const held = this.#state.items.some((item) => item.id === id);
     if (held) {
       this.#placeholders.delete(id);
       this.#commit({ ...this.#state, items: this.#state.items.filter((item) => item.id !== id) });
       return;
     }
-    if (previousReadAt === null) this.#unreadBeyond = Math.max(0, this.#unreadBeyond - 1);
+    const before = previousCounts(previous);
+    if (before) this.#beyond = subtract(this.#beyond, before);
     this.#commit({ ...this.#state });
-    this.#scheduleRecount();
+    if (this.#state.hasMore) this.#scheduleRecount();
   }
 
   /** A row belongs in `items` when the whole list is loaded or it is newer than the oldest held. */
   #withinWindow(row: WacrmNotification): boolean {
     const { items, hasMore } = this.#state;
-    if (!hasMore || items.length === 0) return true;
+    if (!hasMore || items.length === 0 || this.#returning.has(row.id)) return true;
     return compareNewestFirst(row, items[items.length - 1]!) < 0;
   }
 
@@ -404,6 +580,7 @@ export class NotificationStore extends EventTarget {
   }
 
   #scheduleRecount(): void {
+    if (this.view !== 'inbox') return;
     clearTimeout(this.#recountTimer);
     this.#recountTimer = setTimeout(() => void this.#recountBeyond(), this.#recountDelayMs);
   }
@@ -416,12 +593,12 @@ export class NotificationStore extends EventTarget {
     const { items, hasMore } = this.#state;
     const oldest = items[items.length - 1];
     try {
-      const beyond = hasMore && oldest ? await queries.countUnread(cursorOf(oldest)) : 0;
-      // Only the latest recount for the same window may set the count.
+      const beyond = hasMore && oldest ? await queries.countInbox(cursorOf(oldest)) : none;
+      // Only the latest recount for the same window may set the counts.
       const nowOldest = this.#state.items[this.#state.items.length - 1];
       if (generation !== this.#generation || request !== this.#recountRequest) return;
       if (nowOldest?.id !== oldest?.id) return this.#scheduleRecount();
-      this.#unreadBeyond = beyond;
+      this.#beyond = beyond;
       this.#commit({ ...this.#state });
     } catch (error) {
       if (generation === this.#generation) this.fail(toError(error));
@@ -429,9 +606,18 @@ export class NotificationStore extends EventTarget {
   }
 
   #commit(next: NotificationState): void {
-    const heldUnread = next.items.reduce((count, item) => count + (isUnread(item) ? 1 : 0), 0);
-    const unreadCount = next.userId ? heldUnread + this.#unreadBeyond : 0;
-    this.#state = Object.freeze({ ...next, unreadCount });
+    const held = next.items.map(countsOf).reduce(add, none);
+    const counts = next.userId && this.view === 'inbox' ? add(held, this.#beyond) : none;
+    this.#state = Object.freeze({ ...next, unreadCount: counts.unread, unseenCount: counts.unseen });
     this.dispatchEvent(new StoreChangeEvent(this.#state));
   }
+}
+
+function add(a: InboxCounts, b: InboxCounts): InboxCounts {
+  return { unread: a.unread + b.unread, unseen: a.unseen + b.unseen };
+}
+
+/** Never below zero: a recount follows every adjustment, and a count is never negative. */
+function subtract(a: InboxCounts, b: InboxCounts): InboxCounts {
+  return { unread: Math.max(0, a.unread - b.unread), unseen: Math.max(0, a.unseen - b.unseen) };
 }

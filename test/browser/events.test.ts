@@ -30,7 +30,7 @@ describe('events', () => {
     // not a timer: timers are clamped to 4 ms when nested).
     for (const row of rows) {
       await nextTask();
-      store.apply({ type: 'UPDATE', row: { ...row, read_at: new Date().toISOString() }, previousReadAt: null });
+      store.apply({ type: 'UPDATE', row: { ...row, read_at: new Date().toISOString() }, previous: { read_at: null, seen_at: null, archived_at: null } });
     }
     await nextFrame();
     await nextFrame();

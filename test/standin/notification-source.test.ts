@@ -60,14 +60,14 @@ test('the catch-up window is every row down to and including the oldest held', a
 
 test('unread rows beyond a cursor are counted by the database', async () => {
   const cursor = expected[499]!;
-  const counted = await source.countUnread({ created_at: cursor.created_at, id: cursor.id });
-  assert.equal(counted, expected.slice(500).filter((row) => row.unread).length);
-  assert.equal(await source.countUnread(), expected.filter((row) => row.unread).length);
+  const counted = await source.countInbox({ created_at: cursor.created_at, id: cursor.id });
+  assert.equal(counted.unread, expected.slice(500).filter((row) => row.unread).length);
+  assert.equal((await source.countInbox()).unread, expected.filter((row) => row.unread).length);
 });
 
 test('mark read changes the caller’s unread rows and says how many', async () => {
   const unread = expected.filter((row) => row.unread).slice(0, 3).map((row) => row.id);
   assert.equal(await source.markRead(unread), 3);
   assert.equal(await source.markRead(unread), 0);
-  assert.equal(await source.countUnread(), expected.filter((row) => row.unread).length - 3);
+  assert.equal((await source.countInbox()).unread, expected.filter((row) => row.unread).length - 3);
 });

@@ -6,6 +6,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { NotificationStore, StoreErrorEvent, StoreReceiveEvent } from '../../src/store/notification-store.js';
 import { NotificationSourceError } from '../../src/store/notification-source.js';
 import { FakeDatabase } from './fake-queries.js';
+import { compareNewestFirst } from '../../src/notification.js';
 
 const ME = 'user-me';
 
@@ -16,18 +17,19 @@ async function loaded(db: FakeDatabase, pageSize = 5) {
   return store;
 }
 
-/** What the badge and the loaded list must show: the database's own answer. */
+/** What the badges and the loaded list must show: the database's own answer (the inbox, newest first). */
 function assertEqualsDatabase(store: NotificationStore, db: FakeDatabase) {
-  assert.equal(store.state.unreadCount, db.unread(), 'badge equals the database');
+  assert.equal(store.state.unreadCount, db.unread(), 'unread badge equals the database');
+  assert.equal(store.state.unseenCount, db.unseen(), 'unseen badge equals the database');
   const expected = db.rows
-    .filter((row) => row.user_id === ME)
-    .sort((a, b) => (a.created_at < b.created_at ? 1 : -1))
+    .filter((row) => row.user_id === ME && row.archived_at === null)
+    .sort(compareNewestFirst)
     .slice(0, store.state.items.length);
   // Read or unread, not the exact time: an optimistic mark shows the browser's time until the
   // realtime echo brings the server's.
   assert.deepEqual(
-    store.state.items.map((item) => [item.id, item.read_at === null]),
-    expected.map((row) => [row.id, row.read_at === null]),
+    store.state.items.map((item) => [item.id, item.read_at === null, item.seen_at === null]),
+    expected.map((row) => [row.id, row.read_at === null, row.seen_at === null]),
   );
   assert.equal(new Set(store.state.items.map((item) => item.id)).size, store.state.items.length, 'no duplicates');
 }
@@ -75,13 +77,13 @@ test('UPDATEs of a held row never double-count, whatever the event says about th
   const row = db.insert();
   db.insert();
   const store = await loaded(db);
-  const { row: read, previousReadAt } = db.update(row.id, { read_at: '2026-11-27T11:00:00Z' });
-  store.apply({ type: 'UPDATE', row: read, previousReadAt });
-  store.apply({ type: 'UPDATE', row: read, previousReadAt });
+  const { row: read, previous } = db.update(row.id, { read_at: '2026-11-27T11:00:00Z' });
+  store.apply({ type: 'UPDATE', row: read, previous });
+  store.apply({ type: 'UPDATE', row: read, previous });
   store.apply({ type: 'UPDATE', row: read });
   assertEqualsDatabase(store, db);
   const { row: unread } = db.update(row.id, { read_at: null });
-  store.apply({ type: 'UPDATE', row: unread, previousReadAt: '2026-11-27T11:00:00Z' });
+  store.apply({ type: 'UPDATE', row: unread, previous: { ...read } });
   assertEqualsDatabase(store, db);
 });
 
@@ -91,8 +93,8 @@ test('a row beyond the loaded page: the event adjusts the badge, a recount confi
   for (let i = 0; i < 6; i++) db.insert();
   const store = await loaded(db);
   assert.equal(store.state.unreadCount, 7);
-  const { row, previousReadAt } = db.update(old.id, { read_at: '2026-11-27T11:00:00Z' });
-  store.apply({ type: 'UPDATE', row, previousReadAt });
+  const { row, previous } = db.update(old.id, { read_at: '2026-11-27T11:00:00Z' });
+  store.apply({ type: 'UPDATE', row, previous });
   assert.equal(store.state.unreadCount, 6, 'at once, from payload.old');
   assert.ok(!store.state.items.some((item) => item.id === old.id), 'an old row is not pulled into the page');
   const second = db.rows[1]!;
@@ -112,8 +114,8 @@ test('DELETE: a held row goes; an unknown one triggers a recount; the badge neve
   store.apply({ type: 'DELETE', id: held.id });
   assert.ok(!store.state.items.some((item) => item.id === held.id));
   db.remove(old.id);
-  store.apply({ type: 'DELETE', id: old.id, previousReadAt: null });
-  store.apply({ type: 'DELETE', id: old.id, previousReadAt: null });
+  store.apply({ type: 'DELETE', id: old.id, previous: { read_at: null, seen_at: null, archived_at: null } });
+  store.apply({ type: 'DELETE', id: old.id, previous: { read_at: null, seen_at: null, archived_at: null } });
   assert.equal(store.state.unreadCount, 0);
   store.apply({ type: 'DELETE', id: 'never-existed' });
   await settle();
@@ -148,7 +150,7 @@ test('mark read: at once on screen, then in the database', async () => {
   assert.equal(await marking, true);
   assert.notEqual(db.rows.find((candidate) => candidate.id === row.id)?.read_at, null);
   const { row: confirmed } = db.update(row.id, {});
-  store.apply({ type: 'UPDATE', row: confirmed, previousReadAt: null }); // the realtime echo
+  store.apply({ type: 'UPDATE', row: confirmed, previous: { ...row } }); // the realtime echo
   assertEqualsDatabase(store, db);
 });
 
@@ -230,7 +232,7 @@ test('mark all reads every unread row, loaded or not, and later arrivals still c
   const arrived = db.insert();
   store.apply({ type: 'INSERT', row: arrived });
   // The realtime echoes of the mark-all, for rows beyond the page, come after the new arrival.
-  for (const row of db.rows.slice(0, 4)) store.apply({ type: 'UPDATE', row: { ...row }, previousReadAt: null });
+  for (const row of db.rows.slice(0, 4)) store.apply({ type: 'UPDATE', row: { ...row }, previous: { ...row, read_at: null } });
   await settle();
   assertEqualsDatabase(store, db);
   assert.equal(store.state.unreadCount, 1);
@@ -350,5 +352,164 @@ test('a catch-up finds a row older than every row held (a late commit, a skipped
   const late = db.insert({ created_at: new Date(early - 60_000).toISOString().replace('Z', '000+00:00') });
   await store.sync();
   assert.ok(store.state.items.some((item) => item.id === late.id));
+  assertEqualsDatabase(store, db);
+});
+
+// ------------------------------------------------------------ coalescing, seen and archive (issue 11)
+
+/** A message_received row brought to the top by a new message, as the migration's trigger does. */
+function coalesce(db: FakeDatabase, id: string, count: number) {
+  db.clock += 1000;
+  return db.update(id, {
+    created_at: new Date(db.clock).toISOString().replace('Z', '456+00:00'),
+    seen_at: null,
+    data: { contact_name: 'Ana', excerpt: `message ${count}`, content_type: 'text', message_count: count },
+  });
+}
+
+test('a row beyond the window that moves to the top is listed once, counted once, and paging skips it', async () => {
+  const db = new FakeDatabase(ME);
+  const oldest = db.insert({ type: 'message_received' });
+  for (let i = 0; i < 11; i++) db.insert({ read_at: '2026-11-01T00:00:00Z', seen_at: '2026-11-01T00:00:00Z' });
+  const store = await loaded(db);
+  assert.equal(store.state.unreadCount, 1, 'the old unread message, beyond the window, is counted');
+  const received: string[] = [];
+  store.addEventListener('receive', (event) => received.push((event as StoreReceiveEvent).notification.id));
+
+  const { row, previous } = coalesce(db, oldest.id, 2);
+  store.apply({ type: 'UPDATE', row, previous });
+  assert.equal(store.state.items[0]!.id, oldest.id, 'at the top at once');
+  assert.equal(store.state.unreadCount, 1, 'still one unread, not two, before any recount');
+  assert.deepEqual(received, [oldest.id], 'a new message in it is an arrival');
+  await settle();
+  assertEqualsDatabase(store, db);
+
+  while (store.state.hasMore) await store.loadMore();
+  assert.equal(store.state.items.filter((item) => item.id === oldest.id).length, 1, 'not listed again where it was');
+  assert.equal(store.state.items.length, 12);
+  assertEqualsDatabase(store, db);
+});
+
+test('the same move without the old row in the event still settles exact by a recount', async () => {
+  const db = new FakeDatabase(ME);
+  const oldest = db.insert({ type: 'message_received' });
+  for (let i = 0; i < 11; i++) db.insert();
+  const store = await loaded(db);
+  const { row } = coalesce(db, oldest.id, 2);
+  store.apply({ type: 'UPDATE', row });
+  await settle();
+  assertEqualsDatabase(store, db);
+});
+
+test('a page read before a row moved up does not put it back where it was', async () => {
+  const db = new FakeDatabase(ME);
+  for (let i = 0; i < 4; i++) db.insert();
+  const mover = db.insert({ type: 'message_received' });
+  for (let i = 0; i < 5; i++) db.insert();
+  const store = await loaded(db);
+  // loadMore reads the next page, which still has the row at its old place…
+  let open!: () => void;
+  db.gate = new Promise((resolve) => (open = resolve));
+  const loading = store.loadMore();
+  const page = db.rows.filter((candidate) => candidate.id === mover.id).map((candidate) => ({ ...candidate }));
+  // …while the row moves to the top and its event arrives before the page does.
+  const { row, previous } = coalesce(db, mover.id, 2);
+  store.apply({ type: 'UPDATE', row, previous });
+  db.rows = db.rows.map((candidate) => (candidate.id === mover.id ? page[0]! : candidate));
+  open();
+  await loading;
+  db.rows = db.rows.map((candidate) => (candidate.id === mover.id ? row : candidate));
+  db.gate = null;
+  await settle();
+  assert.equal(store.state.items.filter((item) => item.id === mover.id).length, 1);
+  assert.equal(store.state.items[0]!.id, mover.id);
+  assertEqualsDatabase(store, db);
+});
+
+test('unseen is counted like unread; marking the shown ones seen leaves the rest counted', async () => {
+  const db = new FakeDatabase(ME);
+  for (let i = 0; i < 12; i++) db.insert({ read_at: i % 2 ? '2026-11-01T00:00:00Z' : null });
+  const store = await loaded(db);
+  assert.equal(store.state.unseenCount, 12);
+  const shown = store.state.items.map((item) => item.id);
+  const marking = store.markSeen(shown);
+  assert.equal(store.state.unseenCount, 7, 'at once');
+  assert.equal(store.state.unreadCount, 6, 'seen is not read');
+  assert.equal(await marking, true);
+  for (const id of shown) {
+    const { row, previous } = db.update(id, {});
+    store.apply({ type: 'UPDATE', row, previous });
+  }
+  await settle();
+  assertEqualsDatabase(store, db);
+});
+
+test('a refused mark-seen rolls back and reports write-failed', async () => {
+  const db = new FakeDatabase(ME);
+  for (let i = 0; i < 3; i++) db.insert();
+  const store = await loaded(db);
+  const errors: string[] = [];
+  store.addEventListener('error', (event) => errors.push((event as StoreErrorEvent).error.code));
+  db.failWrites = new NotificationSourceError('permission-denied', 'refused');
+  assert.equal(await store.markSeen(store.state.items.map((item) => item.id)), false);
+  assert.deepEqual(errors, ['write-failed']);
+  assert.equal(store.state.unseenCount, 3);
+  assertEqualsDatabase(store, db);
+});
+
+test('archiving takes a row out of the list and both counts, into the archive; restoring brings it back', async () => {
+  const db = new FakeDatabase(ME);
+  for (let i = 0; i < 8; i++) db.insert();
+  const store = await loaded(db);
+  const archive = store.archived;
+  await archive.sync();
+  assert.deepEqual(archive.state.items, []);
+  const [first] = store.state.items;
+  assert.equal(await store.archive(first!.id), true);
+  assert.equal(store.state.items.some((item) => item.id === first!.id), false);
+  assert.deepEqual(archive.state.items.map((item) => item.id), [first!.id]);
+  assert.equal(archive.state.unreadCount, 0, 'the archive counts nothing');
+  const echo = db.rows.find((row) => row.id === first!.id)!;
+  store.apply({ type: 'UPDATE', row: { ...echo }, previous: { ...echo, archived_at: null } });
+  await settle();
+  assertEqualsDatabase(store, db);
+
+  assert.equal(await store.unarchive(first!.id), true);
+  assert.deepEqual(archive.state.items, []);
+  assert.equal(store.state.items[0]!.id, first!.id);
+  await settle();
+  assertEqualsDatabase(store, db);
+});
+
+test('archiving all read rows leaves the unread ones, beyond the window too, and a failure puts them back', async () => {
+  const db = new FakeDatabase(ME);
+  for (let i = 0; i < 12; i++) db.insert({ read_at: i % 3 === 0 ? null : '2026-11-01T00:00:00Z' });
+  const store = await loaded(db);
+  db.failWrites = new NotificationSourceError('network', 'offline');
+  const before = store.state.items.map((item) => item.id);
+  assert.equal(await store.archiveRead(), false);
+  assert.deepEqual(store.state.items.map((item) => item.id), before, 'put back');
+  db.failWrites = null;
+  assert.equal(await store.archiveRead(), true);
+  assert.ok(store.state.items.every((item) => item.read_at === null));
+  await settle();
+  while (store.state.hasMore) await store.loadMore();
+  assertEqualsDatabase(store, db);
+  assert.equal(store.state.items.length, 4);
+});
+
+test('an archived row that was beyond the window leaves the counts by its event; restored, it is counted again', async () => {
+  const db = new FakeDatabase(ME);
+  const old = db.insert();
+  for (let i = 0; i < 9; i++) db.insert({ read_at: '2026-11-01T00:00:00Z', seen_at: '2026-11-01T00:00:00Z' });
+  const store = await loaded(db);
+  assert.equal(store.state.unreadCount, 1);
+  let change = db.update(old.id, { archived_at: '2026-11-28T00:00:00Z' });
+  store.apply({ type: 'UPDATE', ...change });
+  assert.equal(store.state.unreadCount, 0, 'at once, from the old row in the event');
+  change = db.update(old.id, { archived_at: null });
+  store.apply({ type: 'UPDATE', ...change });
+  assert.equal(store.state.unreadCount, 1);
+  await settle();
   assertEqualsDatabase(store, db);
 });

@@ -7,7 +7,11 @@ import {
   NotificationSourceError,
   NotificationStore,
   type Cursor,
+  type InboxCounts,
+  type NotificationPreferences,
   type NotificationQueries,
+  type NotificationType,
+  type NotificationView,
   type WacrmNotification,
 } from 'wacrm-notifications';
 
@@ -56,6 +60,9 @@ export class FakeDatabase implements NotificationQueries {
       body: 'Someone assigned you a conversation',
       read_at: null,
       created_at: new Date(this.clock).toISOString().replace('Z', '123+00:00'),
+      data: null,
+      seen_at: null,
+      archived_at: null,
       ...fields,
     };
     this.rows.push(row);
@@ -67,16 +74,25 @@ export class FakeDatabase implements NotificationQueries {
     return Array.from({ length: count }, () => this.insert(fields));
   }
 
+  /** Unread inbox rows of the user, as the badge counts them. */
   unread(): number {
-    return this.rows.filter((row) => row.user_id === this.userId && row.read_at === null).length;
+    return this.mine().filter((row) => row.read_at === null).length;
+  }
+
+  /** Unseen inbox rows of the user. */
+  unseen(): number {
+    return this.mine().filter((row) => row.seen_at === null).length;
   }
 
   find(id: string): WacrmNotification | undefined {
     return this.rows.find((row) => row.id === id);
   }
 
-  private mine(): WacrmNotification[] {
-    return this.rows.filter((row) => row.user_id === this.userId).sort(compareNewestFirst).map((row) => ({ ...row }));
+  private mine(view: NotificationView = 'inbox'): WacrmNotification[] {
+    return this.rows
+      .filter((row) => row.user_id === this.userId && (row.archived_at === null) === (view === 'inbox'))
+      .sort(compareNewestFirst)
+      .map((row) => ({ ...row }));
   }
 
   private async enter(call: string): Promise<void> {
@@ -84,38 +100,79 @@ export class FakeDatabase implements NotificationQueries {
     await this.gate;
   }
 
-  async fetchPage(limit: number, after?: Cursor): Promise<WacrmNotification[]> {
+  async fetchPage(limit: number, after?: Cursor, view: NotificationView = 'inbox'): Promise<WacrmNotification[]> {
     await this.enter('fetchPage');
     if (this.failReads) throw this.failReads;
-    return this.mine()
+    return this.mine(view)
       .filter((row) => !after || compareNewestFirst(row, after) > 0)
       .slice(0, limit);
   }
 
-  async fetchWindow(oldest: Cursor): Promise<WacrmNotification[]> {
+  async fetchWindow(oldest: Cursor, view: NotificationView = 'inbox'): Promise<WacrmNotification[]> {
     await this.enter('fetchWindow');
     if (this.failReads) throw this.failReads;
-    return this.mine().filter((row) => compareNewestFirst(row, oldest) <= 0);
+    return this.mine(view).filter((row) => compareNewestFirst(row, oldest) <= 0);
   }
 
-  async countUnread(after?: Cursor): Promise<number> {
-    await this.enter('countUnread');
+  async countInbox(after?: Cursor): Promise<InboxCounts> {
+    await this.enter('countInbox');
     if (this.failReads) throw this.failReads;
-    return this.mine().filter((row) => row.read_at === null && (!after || compareNewestFirst(row, after) > 0)).length;
+    const beyond = this.mine().filter((row) => !after || compareNewestFirst(row, after) > 0);
+    return { unread: beyond.filter((row) => row.read_at === null).length, unseen: beyond.filter((row) => row.seen_at === null).length };
   }
 
   async markRead(ids: string[] | null): Promise<number> {
     await this.enter('markRead');
+    return this.write(ids, (row) => row.read_at === null && row.archived_at === null, (row) => (row.read_at = this.now()));
+  }
+
+  async markSeen(ids: string[] | null): Promise<number> {
+    await this.enter('markSeen');
+    return this.write(ids, (row) => row.seen_at === null && row.archived_at === null, (row) => (row.seen_at = this.now()));
+  }
+
+  async archive(ids: string[] | null): Promise<number> {
+    await this.enter('archive');
+    // null: every read inbox row, as archive_notifications(null).
+    return this.write(ids, (row) => row.archived_at === null && (ids !== null || row.read_at !== null), (row) => (row.archived_at = this.now()));
+  }
+
+  async unarchive(ids: string[]): Promise<number> {
+    await this.enter('unarchive');
+    return this.write(ids, (row) => row.archived_at !== null, (row) => (row.archived_at = null));
+  }
+
+  preferences: Partial<NotificationPreferences> = {};
+
+  async fetchPreferences(): Promise<NotificationPreferences> {
+    await this.enter('fetchPreferences');
+    if (this.failReads) throw this.failReads;
+    return { conversation_assigned: true, message_received: true, deal_updated: true, ...this.preferences };
+  }
+
+  async setPreference(type: NotificationType, inApp: boolean): Promise<void> {
+    await this.enter('setPreference');
+    if (this.failWrites) throw this.failWrites;
+    this.preferences[type] = inApp;
+  }
+
+  private now(): string {
+    return new Date().toISOString();
+  }
+
+  /** A write RPC: the user's rows among `ids` (all when null) that `applies` to, changed by `change`. */
+  private write(ids: string[] | null, applies: (row: WacrmNotification) => boolean, change: (row: WacrmNotification) => void): number {
     if (this.failWrites) throw this.failWrites;
     let changed = 0;
     for (const row of this.rows) {
-      if (row.user_id === this.userId && row.read_at === null && (ids === null || ids.includes(row.id))) {
-        row.read_at = new Date().toISOString();
+      if (row.user_id === this.userId && applies(row) && (ids === null || ids.includes(row.id))) {
+        change(row);
         changed++;
       }
     }
     return changed;
   }
+
 }
 
 /** A store over `db`, signed in as its user; loaded unless `load` is false. */
