@@ -1,6 +1,7 @@
--- The slice of Wacrm's schema that 027_notifications.sql builds on: accounts, profiles with their
--- account_role, contacts, conversations and the is_account_member() helper behind every RLS policy.
--- Table, column, type and function names are Wacrm's own; index and policy names are ours.
+-- The slice of Wacrm's schema that the notification migrations build on: accounts, profiles with
+-- their account_role, contacts, conversations (027), messages, pipelines, pipeline_stages and deals
+-- (20261204120000_notification_types.sql), and the is_account_member() helper behind every RLS
+-- policy. Table, column, type and function names are Wacrm's own; index and policy names are ours.
 --
 -- On a Wacrm database all of this exists already, sometimes under other names (Wacrm's index on
 -- contacts.account_id is idx_contacts_account, its own-profile policy is profiles_update), so each
@@ -8,8 +9,9 @@
 -- existing does its job:
 --   * the role type: the type of profiles.account_role when profiles exists, else
 --     public.account_role_enum;
---   * a table: a table of that name in public with the columns 000 and 027 use (any other relation
---     of that name, or a missing column, stops the file with an error: nothing is half-applied);
+--   * a table: a table of that name in public with the columns 000 and the notification migrations
+--     use (any other relation of that name, or a missing column, stops the file with an error:
+--     nothing is half-applied);
 --   * the function: public.is_account_member(uuid, <the role type>);
 --   * an index: any valid btree index on the table whose first key columns are ours, in order, with
 --     the columns' default operator classes and collations; an expression in those positions does
@@ -22,7 +24,8 @@
 -- leaves no helper object behind; on a database that already has all of it, the file reads the
 -- catalog and writes nothing.
 
--- Tables that exist already must be the ones 027 builds on (Wacrm's, from its migration 017 on).
+-- Tables that exist already must be the ones the notification migrations build on (Wacrm's, from
+-- its migration 017 on; deals.assigned_to from its 002).
 do $$
 declare
   wanted record;
@@ -32,9 +35,13 @@ begin
   for wanted in
     select * from (values
       ('accounts', array['id']),
-      ('profiles', array['user_id', 'account_id', 'full_name', 'account_role']),
+      ('profiles', array['id', 'user_id', 'account_id', 'full_name', 'account_role']),
       ('contacts', array['id', 'account_id', 'name', 'phone']),
-      ('conversations', array['id', 'account_id', 'contact_id', 'assigned_agent_id'])
+      ('conversations', array['id', 'account_id', 'contact_id', 'assigned_agent_id']),
+      ('messages', array['id', 'conversation_id', 'sender_type', 'content_type', 'content_text']),
+      ('pipelines', array['id', 'account_id']),
+      ('pipeline_stages', array['id', 'pipeline_id', 'name']),
+      ('deals', array['id', 'account_id', 'stage_id', 'status', 'assigned_to', 'title', 'contact_id', 'conversation_id'])
     ) as t (table_name, columns)
   loop
     select c.relkind into kind
@@ -43,7 +50,8 @@ begin
     continue when not found;
     if kind not in ('r', 'p') then
       raise exception 'public.% exists but is not a table (relkind %)', wanted.table_name, kind
-        using hint = '027_notifications.sql needs Wacrm''s tables accounts, profiles, contacts and conversations.';
+        using hint = 'The notification migrations need Wacrm''s tables accounts, profiles, contacts, conversations, '
+                     'messages, pipelines, pipeline_stages and deals.';
     end if;
     select array_agg(col order by ord) into missing
     from unnest(wanted.columns) with ordinality as w (col, ord)
@@ -54,7 +62,7 @@ begin
     );
     if missing is not null then
       raise exception 'public.% exists but has no column %', wanted.table_name, array_to_string(missing, ', ')
-        using hint = '027_notifications.sql needs Wacrm''s multi-account schema (its migration 017 and later).';
+        using hint = 'The notification migrations need Wacrm''s multi-account schema (its migration 017 and later).';
     end if;
   end loop;
 end
@@ -133,10 +141,70 @@ begin
       updated_at timestamptz default now()
     );
   end if;
+
+  -- Messages of a conversation; customers' are written by the WhatsApp webhook with the service
+  -- role. content_type's values are Wacrm's (001, plus 'interactive' from its 010).
+  if to_regclass('public.messages') is null then
+    create table public.messages (
+      id uuid primary key default gen_random_uuid(),
+      conversation_id uuid not null references public.conversations (id) on delete cascade,
+      sender_type text not null check (sender_type in ('customer', 'agent', 'bot')),
+      sender_id uuid,
+      content_type text not null default 'text'
+        check (content_type in ('text', 'image', 'document', 'audio', 'video', 'location', 'template', 'interactive')),
+      content_text text,
+      media_url text,
+      message_id text,
+      status text not null default 'sent' check (status in ('sending', 'sent', 'delivered', 'read', 'failed')),
+      created_at timestamptz default now()
+    );
+  end if;
+
+  if to_regclass('public.pipelines') is null then
+    create table public.pipelines (
+      id uuid primary key default gen_random_uuid(),
+      account_id uuid not null references public.accounts (id) on delete cascade,
+      name text not null,
+      created_at timestamptz default now()
+    );
+  end if;
+
+  if to_regclass('public.pipeline_stages') is null then
+    create table public.pipeline_stages (
+      id uuid primary key default gen_random_uuid(),
+      pipeline_id uuid not null references public.pipelines (id) on delete cascade,
+      name text not null,
+      position integer not null default 0,
+      color text not null default '#3b82f6',
+      created_at timestamptz default now()
+    );
+  end if;
+
+  -- assigned_to is a profiles.id (not a user id), as in Wacrm.
+  if to_regclass('public.deals') is null then
+    create table public.deals (
+      id uuid primary key default gen_random_uuid(),
+      account_id uuid not null references public.accounts (id) on delete cascade,
+      pipeline_id uuid not null references public.pipelines (id) on delete cascade,
+      stage_id uuid not null references public.pipeline_stages (id),
+      contact_id uuid references public.contacts (id) on delete set null,
+      conversation_id uuid references public.conversations (id) on delete set null,
+      title text not null,
+      value numeric(12, 2) not null default 0,
+      currency text default 'USD',
+      notes text,
+      expected_close_date date,
+      status text not null default 'open' check (status in ('open', 'won', 'lost')),
+      assigned_to uuid references public.profiles (id) on delete set null,
+      created_at timestamptz default now(),
+      updated_at timestamptz default now()
+    );
+  end if;
 end
 $$;
 
--- Indexes for the lookups by account and by contact (foreign keys, RLS, the app's lists), created
+-- Indexes for the lookups by account, contact, conversation, pipeline, stage and assignee (foreign
+-- keys, RLS, the app's lists, the notification triggers), created
 -- only when no existing index serves them (see the top of the file).
 do $$
 declare
@@ -147,7 +215,13 @@ begin
       ('profiles', 'idx_profiles_account_id', array['account_id']),
       ('contacts', 'idx_contacts_account_id', array['account_id']),
       ('conversations', 'idx_conversations_account_id', array['account_id']),
-      ('conversations', 'idx_conversations_contact_id', array['contact_id'])
+      ('conversations', 'idx_conversations_contact_id', array['contact_id']),
+      ('messages', 'idx_messages_conversation_id', array['conversation_id']),
+      ('pipelines', 'idx_pipelines_account_id', array['account_id']),
+      ('pipeline_stages', 'idx_pipeline_stages_pipeline_id', array['pipeline_id']),
+      ('deals', 'idx_deals_account_id', array['account_id']),
+      ('deals', 'idx_deals_stage_id', array['stage_id']),
+      ('deals', 'idx_deals_assigned_to', array['assigned_to'])
     ) as t (table_name, index_name, columns)
   loop
     if not exists (
@@ -237,7 +311,8 @@ do $$
 declare
   table_name text;
 begin
-  foreach table_name in array array['accounts', 'profiles', 'contacts', 'conversations'] loop
+  foreach table_name in array array['accounts', 'profiles', 'contacts', 'conversations', 'messages', 'pipelines',
+                                    'pipeline_stages', 'deals'] loop
     if not (select c.relrowsecurity from pg_class c where c.oid = format('public.%I', table_name)::regclass) then
       execute format('alter table public.%I enable row level security', table_name);
     end if;
@@ -276,6 +351,41 @@ begin
       ('conversations', 'conversations_update', 'update',
         'using (public.is_account_member(account_id, ''agent'')) with check (public.is_account_member(account_id, ''agent''))'),
       ('conversations', 'conversations_delete', 'delete',
+        'using (public.is_account_member(account_id, ''admin''))'),
+      -- Messages and stages belong to their conversation's (pipeline's) account.
+      ('messages', 'messages_select', 'select',
+        'using (exists (select 1 from public.conversations c where c.id = conversation_id and public.is_account_member(c.account_id)))'),
+      ('messages', 'messages_insert', 'insert',
+        'with check (exists (select 1 from public.conversations c where c.id = conversation_id and public.is_account_member(c.account_id, ''agent'')))'),
+      ('messages', 'messages_update', 'update',
+        'using (exists (select 1 from public.conversations c where c.id = conversation_id and public.is_account_member(c.account_id, ''agent''))) '
+        'with check (exists (select 1 from public.conversations c where c.id = conversation_id and public.is_account_member(c.account_id, ''agent'')))'),
+      ('messages', 'messages_delete', 'delete',
+        'using (exists (select 1 from public.conversations c where c.id = conversation_id and public.is_account_member(c.account_id, ''admin'')))'),
+      ('pipelines', 'pipelines_select', 'select',
+        'using (public.is_account_member(account_id))'),
+      ('pipelines', 'pipelines_insert', 'insert',
+        'with check (public.is_account_member(account_id, ''admin''))'),
+      ('pipelines', 'pipelines_update', 'update',
+        'using (public.is_account_member(account_id, ''admin'')) with check (public.is_account_member(account_id, ''admin''))'),
+      ('pipelines', 'pipelines_delete', 'delete',
+        'using (public.is_account_member(account_id, ''admin''))'),
+      ('pipeline_stages', 'pipeline_stages_select', 'select',
+        'using (exists (select 1 from public.pipelines p where p.id = pipeline_id and public.is_account_member(p.account_id)))'),
+      ('pipeline_stages', 'pipeline_stages_insert', 'insert',
+        'with check (exists (select 1 from public.pipelines p where p.id = pipeline_id and public.is_account_member(p.account_id, ''admin'')))'),
+      ('pipeline_stages', 'pipeline_stages_update', 'update',
+        'using (exists (select 1 from public.pipelines p where p.id = pipeline_id and public.is_account_member(p.account_id, ''admin''))) '
+        'with check (exists (select 1 from public.pipelines p where p.id = pipeline_id and public.is_account_member(p.account_id, ''admin'')))'),
+      ('pipeline_stages', 'pipeline_stages_delete', 'delete',
+        'using (exists (select 1 from public.pipelines p where p.id = pipeline_id and public.is_account_member(p.account_id, ''admin'')))'),
+      ('deals', 'deals_select', 'select',
+        'using (public.is_account_member(account_id))'),
+      ('deals', 'deals_insert', 'insert',
+        'with check (public.is_account_member(account_id, ''agent''))'),
+      ('deals', 'deals_update', 'update',
+        'using (public.is_account_member(account_id, ''agent'')) with check (public.is_account_member(account_id, ''agent''))'),
+      ('deals', 'deals_delete', 'delete',
         'using (public.is_account_member(account_id, ''admin''))')
     ) as p (table_name, policy_name, command, clauses)
   loop

@@ -5,193 +5,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type pg from 'pg';
 import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
 import { migrationsDir, runSqlFile } from '../local/migrate.js';
-import {
-  catalogState,
-  runSqlFileWatchingWrites,
-  tryAs,
-  useTestDatabase,
-  withScratchDatabase,
-  type Actor,
-} from './support.js';
+import { catalogState, runSqlFileWatchingWrites, useTestDatabase, withScratchDatabase, type Actor } from './support.js';
+import { as, WacrmWorld, wacrmSchema } from './wacrm.js';
 
 const core = join(migrationsDir, '000_wacrm_core.sql');
 const notifications = join(migrationsDir, '027_notifications.sql');
 
 const db = useTestDatabase();
-
-interface WacrmShape {
-  /** Wacrm's policies after its migration 017 (per command), before it (FOR ALL), or none. */
-  policies?: 'multi-account' | 'pre-017' | 'none';
-  /** Whether is_account_member() exists. Default true; 'multi-account' policies need it. */
-  helper?: boolean;
-  /** The name of the role enum. Wacrm's is account_role_enum. */
-  roleType?: string;
-}
-
-/**
- * Wacrm's schema as its migrations 001 and 017 leave it, with Wacrm's object names, written here from
- * the facts in the reference notes: a few columns 027 never reads are left out.
- */
-function wacrmSchema({ policies = 'multi-account', helper = true, roleType = 'account_role_enum' }: WacrmShape = {}) {
-  const role = `public.${roleType}`;
-  let sql = `
-    create type ${role} as enum ('owner', 'admin', 'agent', 'viewer');
-
-    create table public.accounts (
-      id uuid primary key default gen_random_uuid(),
-      name text not null,
-      owner_user_id uuid not null references auth.users (id) on delete restrict,
-      created_at timestamptz not null default now(),
-      updated_at timestamptz not null default now()
-    );
-    create unique index idx_accounts_one_per_owner on public.accounts (owner_user_id);
-
-    create table public.profiles (
-      id uuid primary key default gen_random_uuid(),
-      user_id uuid not null constraint profiles_user_id_key unique references auth.users (id) on delete cascade,
-      full_name text not null,
-      email text not null,
-      avatar_url text,
-      role text default 'user',
-      created_at timestamptz default now(),
-      updated_at timestamptz default now(),
-      account_id uuid not null references public.accounts (id) on delete cascade,
-      account_role ${role} not null
-    );
-    create index idx_profiles_account_role on public.profiles (account_id, account_role);
-
-    create table public.contacts (
-      id uuid primary key default gen_random_uuid(),
-      user_id uuid not null references auth.users (id) on delete cascade,
-      phone text not null,
-      name text,
-      email text,
-      company text,
-      avatar_url text,
-      created_at timestamptz default now(),
-      updated_at timestamptz default now(),
-      account_id uuid not null references public.accounts (id) on delete cascade
-    );
-    create index idx_contacts_user_id on public.contacts (user_id);
-    create index idx_contacts_phone on public.contacts (phone);
-    create index idx_contacts_account on public.contacts (account_id);
-
-    create table public.conversations (
-      id uuid primary key default gen_random_uuid(),
-      user_id uuid not null references auth.users (id) on delete cascade,
-      contact_id uuid not null references public.contacts (id) on delete cascade,
-      status text default 'open' check (status in ('open', 'pending', 'closed')),
-      assigned_agent_id uuid,
-      last_message_text text,
-      last_message_at timestamptz,
-      unread_count integer default 0,
-      created_at timestamptz default now(),
-      updated_at timestamptz default now(),
-      account_id uuid not null references public.accounts (id) on delete cascade
-    );
-    create index idx_conversations_user_id on public.conversations (user_id);
-    create index idx_conversations_contact_id on public.conversations (contact_id);
-    create index idx_conversations_account on public.conversations (account_id);
-
-    alter table public.accounts enable row level security;
-    alter table public.profiles enable row level security;
-    alter table public.contacts enable row level security;
-    alter table public.conversations enable row level security;
-  `;
-  if (helper) {
-    // A body of our own: the enum's order is owner < admin < agent < viewer, so "at least min_role"
-    // is "<= min_role".
-    sql += `
-      create function public.is_account_member(target_account_id uuid, min_role ${role} default 'viewer')
-      returns boolean language sql stable security definer set search_path = public as $$
-        select exists (
-          select 1 from profiles
-          where user_id = auth.uid() and account_id = target_account_id and account_role <= min_role
-        )
-      $$;
-      grant execute on function public.is_account_member(uuid, ${role}) to authenticated, service_role;
-    `;
-  }
-  if (policies === 'multi-account') {
-    sql += `
-      create policy accounts_select on public.accounts for select using (is_account_member(id));
-      create policy accounts_update on public.accounts for update
-        using (is_account_member(id, 'admin')) with check (is_account_member(id, 'admin'));
-      create policy profiles_select on public.profiles for select
-        using (auth.uid() = user_id or is_account_member(account_id));
-      create policy profiles_update on public.profiles for update
-        using (auth.uid() = user_id) with check (auth.uid() = user_id);
-      create policy profiles_insert on public.profiles for insert with check (auth.uid() = user_id);
-    `;
-    for (const table of ['contacts', 'conversations']) {
-      sql += `
-        create policy ${table}_select on public.${table} for select using (is_account_member(account_id));
-        create policy ${table}_insert on public.${table} for insert with check (is_account_member(account_id, 'agent'));
-        create policy ${table}_update on public.${table} for update using (is_account_member(account_id, 'agent'));
-        create policy ${table}_delete on public.${table} for delete using (is_account_member(account_id, 'agent'));
-      `;
-    }
-  } else if (policies === 'pre-017') {
-    // Before 017 a user saw only their own rows; accounts (new in 017) has 017's policies already.
-    sql += `
-      create policy accounts_select on public.accounts for select using (is_account_member(id));
-      create policy accounts_update on public.accounts for update
-        using (is_account_member(id, 'admin')) with check (is_account_member(id, 'admin'));
-      create policy "Users can view own profile" on public.profiles for select using (auth.uid() = user_id);
-      create policy "Users can update own profile" on public.profiles for update using (auth.uid() = user_id);
-      create policy "Users can insert own profile" on public.profiles for insert with check (auth.uid() = user_id);
-      create policy "Users can manage own contacts" on public.contacts for all using (auth.uid() = user_id);
-      create policy "Users can manage own conversations" on public.conversations for all using (auth.uid() = user_id);
-    `;
-  }
-  return sql;
-}
-
-/** A small world on Wacrm's own tables, which want more than ours (emails, owners, creators). */
-class WacrmWorld {
-  constructor(private readonly client: pg.ClientBase) {}
-
-  async user(): Promise<string> {
-    const id = randomUUID();
-    await this.client.query('insert into auth.users (id, email) values ($1, $2)', [id, `${id}@example.test`]);
-    return id;
-  }
-
-  /** An account with its owner's profile; returns both ids. */
-  async account(name: string, ownerName: string): Promise<{ account: string; owner: string }> {
-    const owner = await this.user();
-    const { rows } = await this.client.query<{ id: string }>(
-      'insert into public.accounts (name, owner_user_id) values ($1, $2) returning id',
-      [name, owner],
-    );
-    const account = rows[0]!.id;
-    await this.profile(owner, account, ownerName, 'owner');
-    return { account, owner };
-  }
-
-  async member(account: string, fullName: string, role = 'agent'): Promise<string> {
-    const id = await this.user();
-    await this.profile(id, account, fullName, role);
-    return id;
-  }
-
-  private async profile(userId: string, account: string, fullName: string, role: string) {
-    await this.client.query(
-      `insert into public.profiles (user_id, account_id, full_name, email, account_role)
-       values ($1, $2, $3, $4, $5)`,
-      [userId, account, fullName, `${userId}@example.test`, role],
-    );
-  }
-}
-
-/** Runs `statement` as `actor` and insists that it succeeded. */
-async function as(client: pg.ClientBase, actor: Actor, statement: string, params: unknown[] = []) {
-  const result = await tryAs(client, actor, statement, params);
-  assert.equal(result.error, undefined, `${statement}: ${result.error?.message}`);
-  return result;
-}
 
 /**
  * 027 at work on a Wacrm-shaped database, through Wacrm's own RLS: an agent creates a contact and a
@@ -299,7 +120,7 @@ test('the role type is recognised as the type of profiles.account_role, whatever
     );
     assert.deepEqual(helpers, [{ signature: 'is_account_member(uuid,member_role)' }]);
     const { rows: policies } = await client.query(`select count(*)::int as n from pg_policies where schemaname = 'public'`);
-    assert.deepEqual(policies, [{ n: 12 }]);
+    assert.deepEqual(policies, [{ n: 28 }], 'four per table: accounts two, profiles two, the six others four each');
     await runSqlFile(client, notifications);
     await showNotificationsWork(client);
   });
@@ -443,6 +264,10 @@ test('on an empty database 000 creates the whole slice, and a second run writes 
       { relname: 'accounts', relrowsecurity: true },
       { relname: 'contacts', relrowsecurity: true },
       { relname: 'conversations', relrowsecurity: true },
+      { relname: 'deals', relrowsecurity: true },
+      { relname: 'messages', relrowsecurity: true },
+      { relname: 'pipeline_stages', relrowsecurity: true },
+      { relname: 'pipelines', relrowsecurity: true },
       { relname: 'profiles', relrowsecurity: true },
     ]);
     const { rows: indexes } = await client.query(
@@ -457,6 +282,30 @@ test('on an empty database 000 creates the whole slice, and a second run writes 
       {
         indexname: 'idx_conversations_contact_id',
         indexdef: 'CREATE INDEX idx_conversations_contact_id ON public.conversations USING btree (contact_id)',
+      },
+      {
+        indexname: 'idx_deals_account_id',
+        indexdef: 'CREATE INDEX idx_deals_account_id ON public.deals USING btree (account_id)',
+      },
+      {
+        indexname: 'idx_deals_assigned_to',
+        indexdef: 'CREATE INDEX idx_deals_assigned_to ON public.deals USING btree (assigned_to)',
+      },
+      {
+        indexname: 'idx_deals_stage_id',
+        indexdef: 'CREATE INDEX idx_deals_stage_id ON public.deals USING btree (stage_id)',
+      },
+      {
+        indexname: 'idx_messages_conversation_id',
+        indexdef: 'CREATE INDEX idx_messages_conversation_id ON public.messages USING btree (conversation_id)',
+      },
+      {
+        indexname: 'idx_pipeline_stages_pipeline_id',
+        indexdef: 'CREATE INDEX idx_pipeline_stages_pipeline_id ON public.pipeline_stages USING btree (pipeline_id)',
+      },
+      {
+        indexname: 'idx_pipelines_account_id',
+        indexdef: 'CREATE INDEX idx_pipelines_account_id ON public.pipelines USING btree (account_id)',
       },
       {
         indexname: 'idx_profiles_account_id',
@@ -478,6 +327,22 @@ test('on an empty database 000 creates the whole slice, and a second run writes 
       'conversations.conversations_insert INSERT {authenticated}',
       'conversations.conversations_select SELECT {authenticated}',
       'conversations.conversations_update UPDATE {authenticated}',
+      'deals.deals_delete DELETE {authenticated}',
+      'deals.deals_insert INSERT {authenticated}',
+      'deals.deals_select SELECT {authenticated}',
+      'deals.deals_update UPDATE {authenticated}',
+      'messages.messages_delete DELETE {authenticated}',
+      'messages.messages_insert INSERT {authenticated}',
+      'messages.messages_select SELECT {authenticated}',
+      'messages.messages_update UPDATE {authenticated}',
+      'pipeline_stages.pipeline_stages_delete DELETE {authenticated}',
+      'pipeline_stages.pipeline_stages_insert INSERT {authenticated}',
+      'pipeline_stages.pipeline_stages_select SELECT {authenticated}',
+      'pipeline_stages.pipeline_stages_update UPDATE {authenticated}',
+      'pipelines.pipelines_delete DELETE {authenticated}',
+      'pipelines.pipelines_insert INSERT {authenticated}',
+      'pipelines.pipelines_select SELECT {authenticated}',
+      'pipelines.pipelines_update UPDATE {authenticated}',
       'profiles.profiles_select SELECT {authenticated}',
       'profiles.profiles_update_own UPDATE {authenticated}',
     ]);
