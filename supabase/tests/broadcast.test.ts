@@ -329,7 +329,7 @@ test('the migration runs twice without change, and leaves 027’s objects as the
 
 test('the runner and the Supabase CLI apply it after 000 and 027, and record its timestamp version', async () => {
   const files = (await listMigrations()).map((file) => `${file.version}_${file.name}`);
-  assert.deepEqual(files, ['000_wacrm_core', '027_notifications', '20261129180000_notifications_broadcast']);
+  assert.deepEqual(files.slice(0, 3), ['000_wacrm_core', '027_notifications', '20261129180000_notifications_broadcast']);
   // The CLI reads the folder in file-name order and compares versions as strings: the same order,
   // and also after Wacrm's own 028–042.
   assert.deepEqual([...files].sort(), files);

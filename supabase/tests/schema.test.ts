@@ -25,6 +25,10 @@ test('the table has Wacrm’s columns, types, nullability and defaults', async (
     { column_name: 'body', data_type: 'text', is_nullable: 'YES', column_default: null },
     { column_name: 'read_at', data_type: 'timestamp with time zone', is_nullable: 'YES', column_default: null },
     { column_name: 'created_at', data_type: 'timestamp with time zone', is_nullable: 'NO', column_default: 'now()' },
+    // 20261204120000_notification_types.sql
+    { column_name: 'data', data_type: 'jsonb', is_nullable: 'YES', column_default: null },
+    { column_name: 'seen_at', data_type: 'timestamp with time zone', is_nullable: 'YES', column_default: null },
+    { column_name: 'archived_at', data_type: 'timestamp with time zone', is_nullable: 'YES', column_default: null },
   ]);
   const { rows: key } = await db.pool.query(
     `select pg_get_constraintdef(oid) as definition from pg_constraint
@@ -106,7 +110,7 @@ test('an unknown type is refused by notifications_type_check (23514)', async () 
     const attempt = await tryAs(
       client,
       { role: 'postgres' },
-      `insert into public.notifications (account_id, user_id, type, title) values ($1, $2, 'message_received', 'x')`,
+      `insert into public.notifications (account_id, user_id, type, title) values ($1, $2, 'deal_created', 'x')`,
       [account, user],
     );
     assert.equal(attempt.error?.code, '23514');
@@ -117,7 +121,8 @@ test('an unknown type is refused by notifications_type_check (23514)', async () 
 test('both indexes exist with Wacrm’s names and definitions', async () => {
   const { rows } = await db.pool.query(
     `select indexname, indexdef from pg_indexes
-     where schemaname = 'public' and tablename = 'notifications' and indexname like 'idx_%'
+     where schemaname = 'public' and tablename = 'notifications'
+       and indexname in ('idx_notifications_user_created', 'idx_notifications_user_unread')
      order by indexname`,
   );
   assert.deepEqual(rows, [
