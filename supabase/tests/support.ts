@@ -360,6 +360,58 @@ export class World {
     );
   }
 
+  /** The profiles.id of a user (what deals.assigned_to holds). */
+  async profileOf(userId: string): Promise<string> {
+    return this.insert('select id from public.profiles where user_id = $1', [userId]);
+  }
+
+  /** A pipeline of `accountId` with its stages, in order; returns the pipeline and the stage ids. */
+  async pipeline(accountId: string, stageNames: string[] = ['Lead', 'Proposal', 'Won']) {
+    const pipeline = await this.insert('insert into public.pipelines (account_id, name) values ($1, $2) returning id', [
+      accountId,
+      'Sales',
+    ]);
+    const stages: string[] = [];
+    for (const [position, name] of stageNames.entries()) {
+      stages.push(
+        await this.insert(
+          'insert into public.pipeline_stages (pipeline_id, name, position) values ($1, $2, $3) returning id',
+          [pipeline, name, position],
+        ),
+      );
+    }
+    return { pipeline, stages };
+  }
+
+  /** A deal written as the owner, with no request claims (its trigger sees an automation). */
+  async deal(
+    accountId: string,
+    fields: {
+      pipeline: string;
+      stage: string;
+      title?: string;
+      assignedTo?: string | null;
+      contact?: string | null;
+      conversation?: string | null;
+      status?: string;
+    },
+  ): Promise<string> {
+    return this.insert(
+      `insert into public.deals (account_id, pipeline_id, stage_id, title, assigned_to, contact_id, conversation_id, status)
+       values ($1, $2, $3, $4, $5, $6, $7, $8) returning id`,
+      [
+        accountId,
+        fields.pipeline,
+        fields.stage,
+        fields.title ?? 'Big order',
+        fields.assignedTo ?? null,
+        fields.contact ?? null,
+        fields.conversation ?? null,
+        fields.status ?? 'open',
+      ],
+    );
+  }
+
   async notificationsOf(userId: string) {
     const { rows } = await this.client.query(
       'select * from public.notifications where user_id = $1 order by created_at, id',
