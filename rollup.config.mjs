@@ -10,7 +10,8 @@ import { cdnBanner, esbuildMinify, minifyCss, nativeDurationFormat, noSupabase, 
 
 /**
  * `<name>.js` in dist/cdn/, and beside it the modules it loads on demand (the Portuguese and
- * Spanish strings) as `<name>.<module>-<hash>.js`: a page fetches only the language it shows.
+ * Spanish strings, <relative-time>, the settings view, the realtime channel, tab sharing, the
+ * popover's placement) as `<name>.<module>-<hash>.js`: a page fetches only what it uses.
  * The hash is base 36 (letters and digits only), so the module's name ends at the last hyphen:
  * rollup's default base 64 can put a hyphen inside the hash itself.
  */
@@ -18,7 +19,9 @@ const cdnOutput = (name, banner) => ({
   dir: 'dist/cdn',
   format: 'es',
   entryFileNames: `${name}.js`,
-  chunkFileNames: `${name}.[name]-[hash].js`,
+  // relative-time-element's entry is its dist/index.js: named for what it is, not "dist".
+  chunkFileNames: (chunk) =>
+    `${name}.${chunk.facadeModuleId?.includes('@github/relative-time-element') ? 'relative-time' : '[name]'}-[hash].js`,
   hashCharacters: 'base36',
   plugins: [esbuildMinify(banner)],
 });

@@ -22,6 +22,20 @@ export class NotificationReadEvent extends Event {
   }
 }
 
+/**
+ * Notifications were archived (`ids`; null: every read one) or, with `restored`, taken back out of
+ * the archive. Fired after the database accepted it.
+ */
+export class NotificationArchiveEvent extends Event {
+  static readonly type = 'wacrm-archive';
+  constructor(
+    readonly ids: string[] | null,
+    readonly restored: boolean,
+  ) {
+    super(NotificationArchiveEvent.type, init);
+  }
+}
+
 /** A new notification arrived while the element was running: hosts may show a toast. */
 export class NotificationReceiveEvent extends Event {
   static readonly type = 'wacrm-receive';
@@ -66,6 +80,7 @@ declare global {
   interface GlobalEventHandlersEventMap {
     'wacrm-notification-select': NotificationSelectEvent;
     'wacrm-read': NotificationReadEvent;
+    'wacrm-archive': NotificationArchiveEvent;
     'wacrm-receive': NotificationReceiveEvent;
     'wacrm-unread-change': UnreadChangeEvent;
     'wacrm-realtime-status-change': RealtimeStatusChangeEvent;

@@ -1,4 +1,5 @@
 import { notLoaded } from './on-demand.js';
+import type { NotificationType } from './notification.js';
 import type { NotificationErrorCode } from './store/notification-source.js';
 
 /** Every string the elements show or announce. Override any of them with the `.strings` property. */
@@ -6,6 +7,8 @@ export interface NotificationStrings {
   bellLabel: string;
   /** `{count}` is replaced with the (capped) number. */
   bellLabelUnread: string;
+  /** With `badge="unseen"`; `{count}` is replaced with the (capped) number. */
+  bellLabelUnseen: string;
   panelLabel: string;
   heading: string;
   markAllRead: string;
@@ -22,12 +25,43 @@ export interface NotificationStrings {
   announceNew: string;
   close: string;
   retry: string;
+  filterArchived: string;
+  emptyArchived: string;
+  /** A notification's archive and restore buttons; `{title}` is the notification's, for screen readers. */
+  archive: string;
+  restore: string;
+  archiveRead: string;
+  settings: string;
+  settingsHeading: string;
+  settingsLoading: string;
+  back: string;
+  /** Each type's name in the settings view. */
+  types: Record<NotificationType, string>;
+  /** Who did it when no name is known (an automation, a blank name). */
+  someone: string;
+  aContact: string;
+  /** conversation_assigned: `{actor}`, `{contact}`. */
+  assignedTitle: string;
+  assignedBody: string;
+  /** message_received: `{contact}`, `{count}` (messages since it was last read). */
+  messageTitle: string;
+  messageTitleMany: string;
+  /** The body of a message without text, by `content_type` (`other` for the rest). */
+  media: Record<'image' | 'document' | 'audio' | 'video' | 'location' | 'other', string>;
+  /** deal_updated: `{actor}`, `{deal}`, `{stage}`, `{status}`. */
+  dealTitle: string;
+  dealAssignedTitle: string;
+  dealStage: string;
+  dealStatus: string;
+  dealAssigned: string;
+  statuses: Record<'open' | 'won' | 'lost', string>;
   errors: Record<NotificationErrorCode, string>;
 }
 
 export const en: NotificationStrings = {
   bellLabel: 'Notifications',
   bellLabelUnread: 'Notifications, {count} unread',
+  bellLabelUnseen: 'Notifications, {count} new',
   panelLabel: 'Notifications',
   heading: 'Notifications',
   markAllRead: 'Mark all as read',
@@ -43,6 +77,40 @@ export const en: NotificationStrings = {
   announceNew: 'New notification: {title}',
   close: 'Close',
   retry: 'Try again',
+  filterArchived: 'Archived',
+  emptyArchived: 'Nothing archived',
+  archive: 'Archive',
+  restore: 'Restore',
+  archiveRead: 'Archive read',
+  settings: 'Settings',
+  settingsHeading: 'Notify me about',
+  settingsLoading: 'Loading settings…',
+  back: 'Back',
+  types: {
+    conversation_assigned: 'Conversations assigned to me',
+    message_received: 'New messages from customers',
+    deal_updated: 'Changes to my deals',
+  },
+  someone: 'Someone',
+  aContact: 'a contact',
+  assignedTitle: 'New conversation assigned',
+  assignedBody: '{actor} assigned you a conversation with {contact}',
+  messageTitle: 'New message from {contact}',
+  messageTitleMany: '{count} new messages from {contact}',
+  media: {
+    image: 'Sent an image',
+    document: 'Sent a document',
+    audio: 'Sent an audio message',
+    video: 'Sent a video',
+    location: 'Sent a location',
+    other: 'Sent a message',
+  },
+  dealTitle: 'Deal updated',
+  dealAssignedTitle: 'Deal assigned',
+  dealStage: '{actor} moved {deal} to {stage}',
+  dealStatus: '{actor} marked {deal} as {status}',
+  dealAssigned: '{actor} assigned you the deal {deal}',
+  statuses: { open: 'open', won: 'won', lost: 'lost' },
   errors: {
     'no-client': 'No Supabase client: set the element’s .supabase property to your createClient() instance.',
     'invalid-client': 'The .supabase property is not a Supabase client: pass the object createClient() returns.',
@@ -51,7 +119,7 @@ export const en: NotificationStrings = {
     'permission-denied': 'The database refused access to your notifications. Sign in again.',
     'session-expired': 'Your session has expired. Sign in again to see your notifications.',
     network: 'Could not reach the server. Notifications will update when the connection is back.',
-    'write-failed': 'Could not mark as read. Please try again.',
+    'write-failed': 'Your change could not be saved. Please try again.',
     'malformed-event': 'A notification could not be read and was skipped.',
     unknown: 'Something went wrong while loading notifications.',
   },

@@ -1,7 +1,9 @@
 import { html, nothing, type PropertyDeclarations, type PropertyValues } from 'lit';
+import { SeenController } from '../controllers/seen-controller.js';
 import { PanelToggleEvent } from '../events.js';
 import type { WacrmNotification } from '../notification.js';
 import { NotificationElement } from '../notification-element.js';
+import { notificationText } from '../notification-text.js';
 import { notLoaded } from '../on-demand.js';
 import { format } from '../strings.js';
 import { bellStyles } from '../styles/bell-styles.js';
@@ -28,7 +30,7 @@ import { themeStyles } from '../styles/theme.js';
  * @fires wacrm-read - (from the panel) Notifications were marked read.
  *
  * @csspart button - The bell button.
- * @csspart badge - The unread count on the bell.
+ * @csspart badge - The unread (or, with `badge="unseen"`, unseen) count on the bell.
  * @csspart popover - The floating container of the panel.
  * @csspart panel - The built-in panel (its own parts are exported with the same names).
  *
@@ -44,8 +46,15 @@ export class WacrmNotificationBell extends NotificationElement {
   static override properties: PropertyDeclarations = {
     open: { type: Boolean, reflect: true },
     maxCount: { type: Number, attribute: 'max-count' },
+    badge: { reflect: true },
     announcement: { state: true },
   };
+
+  /**
+   * What the badge counts: `unread` (default) or `unseen` — rows not yet shown in an opened panel,
+   * which opening it clears while they stay unread.
+   */
+  declare badge: 'unread' | 'unseen';
 
   /** Whether the panel is shown. */
   declare open: boolean;
@@ -60,7 +69,10 @@ export class WacrmNotificationBell extends NotificationElement {
     super('provider');
     this.open = false;
     this.maxCount = 99;
+    this.badge = 'unread';
     this.announcement = '';
+    // Opening the panel marks what it lists as seen.
+    new SeenController(this, () => this.activeStore, () => this.open);
   }
 
   /**
@@ -149,7 +161,7 @@ export class WacrmNotificationBell extends NotificationElement {
   /** Announces a new notification politely. */
   protected override received(notification: WacrmNotification): void {
     const strings = this.resolvedStrings();
-    const text = format(strings.announceNew, { title: notification.title });
+    const text = format(strings.announceNew, { title: notificationText(notification, strings).title });
     // Cleared first, so that the same words arriving twice are announced twice.
     this.announcement = '';
     requestAnimationFrame(() => (this.announcement = text));
@@ -165,9 +177,11 @@ export class WacrmNotificationBell extends NotificationElement {
 
   protected override render() {
     const strings = this.resolvedStrings();
-    const { unreadCount } = this.activeStore.state;
-    const shown = unreadCount > this.maxCount ? `${this.maxCount}+` : String(unreadCount);
-    const label = unreadCount > 0 ? format(strings.bellLabelUnread, { count: shown }) : strings.bellLabel;
+    const { unreadCount, unseenCount } = this.activeStore.state;
+    const unseen = this.badge === 'unseen';
+    const count = unseen ? unseenCount : unreadCount;
+    const shown = count > this.maxCount ? `${this.maxCount}+` : String(count);
+    const label = count > 0 ? format(unseen ? strings.bellLabelUnseen : strings.bellLabelUnread, { count: shown }) : strings.bellLabel;
     return html`<button
         part="button"
         aria-label=${label}
@@ -181,13 +195,13 @@ export class WacrmNotificationBell extends NotificationElement {
           <path d="M6 8a6 6 0 0 1 12 0c0 7 3 9 3 9H3s3-2 3-9"></path>
           <path d="M10.3 21a1.94 1.94 0 0 0 3.4 0"></path>
         </svg>
-        ${unreadCount > 0 ? html`<span part="badge" aria-hidden="true">${shown}</span>` : nothing}
+        ${count > 0 ? html`<span part="badge" aria-hidden="true">${shown}</span>` : nothing}
       </button>
       <div id="popover" part="popover" popover="manual" role="dialog" aria-label=${strings.panelLabel} @keydown=${this.#onKeydown}>
         <slot>
           <wacrm-notification-panel
             part="panel"
-            exportparts="base, header, heading, filter, filter-option, mark-all, list, item, item--unread, title, body, time, empty, loading, error, signed-out, retry"
+            exportparts="base, header, heading, filter, filter-option, mark-all, archive-read, settings-button, list, row, item, item--unread, title, body, time, archive, restore, empty, loading, error, signed-out, retry, settings, preference, back"
             page-size=${this.pageSize}
             href-template=${this.hrefTemplate}
             .strings=${this.strings}

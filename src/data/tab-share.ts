@@ -167,9 +167,10 @@ export class TabShare implements LiveSubscription {
     if (document.visibilityState !== 'hidden' || !this.leading) return;
     this.#hiddenTimer = setTimeout(() => {
       void navigator.locks.query().then(({ pending }) => {
-        if (this.leading && document.visibilityState === 'hidden' && pending?.some((lock) => lock.name === this.name)) {
-          void this.#handOver();
-        }
+        if (!this.leading || document.visibilityState !== 'hidden') return;
+        if (pending?.some((lock) => lock.name === this.name)) void this.#handOver();
+        // Nobody waits yet: look again, for a tab opened while this one stays hidden.
+        else this.#onVisibility();
       });
     }, HIDDEN_HANDOVER_MS);
   };

@@ -1,15 +1,20 @@
-import { html, nothing, type PropertyDeclarations } from 'lit';
+import { html, nothing, type PropertyDeclarations, type PropertyValues } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
-import '@github/relative-time-element';
+import { SeenController } from '../controllers/seen-controller.js';
 import { SentinelController } from '../controllers/sentinel-controller.js';
-import { NotificationReadEvent, NotificationSelectEvent } from '../events.js';
+import { NotificationArchiveEvent, NotificationReadEvent, NotificationSelectEvent } from '../events.js';
 import { isUnread, type WacrmNotification } from '../notification.js';
 import { NotificationElement } from '../notification-element.js';
+import { notificationText } from '../notification-text.js';
+import { defineRelativeTime, notLoaded } from '../on-demand.js';
+import type { NotificationStore } from '../store/notification-store.js';
 import type { NotificationStrings } from '../strings.js';
+import type { SettingsView } from './settings-view.js';
 import { panelStyles } from '../styles/panel-styles.js';
 import { themeStyles } from '../styles/theme.js';
 
-export type NotificationFilter = 'all' | 'unread';
+/** `archived` lists the archive (loaded when first shown) instead of the inbox. */
+export type NotificationFilter = 'all' | 'unread' | 'archived';
 
 /** `{conversation_id}`, `{id}`, `{contact_id}`… replaced with the notification's (URL-encoded) values. */
 export function expandHref(template: string, notification: WacrmNotification): string {
@@ -28,6 +33,7 @@ export function expandHref(template: string, notification: WacrmNotification): s
  *
  * @fires wacrm-notification-select - A notification was chosen (cancelable: prevents navigation).
  * @fires wacrm-read - Notifications were marked read (`ids`, or null for all).
+ * @fires wacrm-archive - Notifications were archived (`ids`, or null for every read one) or restored (`restored: true`).
  * @fires wacrm-receive - A new notification arrived (unless its store comes from a bell, which reports it).
  * @fires wacrm-unread-change - The unread count changed (unless its store comes from a bell, which reports it).
  * @fires wacrm-realtime-status-change - The realtime channel's state changed (unless its store comes from a bell).
@@ -37,10 +43,18 @@ export function expandHref(template: string, notification: WacrmNotification): s
  * @csspart header - The heading row with the filter and "mark all as read".
  * @csspart heading - The heading text.
  * @csspart filter - The all/unread switch.
- * @csspart filter-option - A button of the switch; also `filter-option--all` or `filter-option--unread`.
+ * @csspart filter-option - A button of the switch; also `filter-option--all`, `filter-option--unread` or `filter-option--archived`.
  * @csspart mark-all - The "mark all as read" button.
+ * @csspart archive-read - The "archive read" button.
+ * @csspart settings-button - Opens (and closes) the settings view.
  * @csspart list - The scrolling list.
+ * @csspart row - One list entry: the notification and its archive (or restore) button.
  * @csspart item - One notification (a button); `item--unread` while unread.
+ * @csspart archive - A notification's archive button.
+ * @csspart restore - An archived notification's restore button.
+ * @csspart settings - The settings view (loaded on demand): one switch per type.
+ * @csspart preference - A type's switch and its label.
+ * @csspart back - The settings view's button back to the list.
  * @csspart title - A notification's title.
  * @csspart body - A notification's short text.
  * @csspart time - Its relative time (a <relative-time> element).
@@ -67,7 +81,16 @@ export class WacrmNotificationPanel extends NotificationElement {
     filter: { reflect: true },
     focusId: { state: true },
     focusIndex: { state: true },
+    settingsOpen: { state: true },
   };
+
+  /** Whether the settings view is shown instead of the list. */
+  declare private settingsOpen: boolean;
+  /** The settings view, loaded on first use (its own chunk). */
+  #settings: Promise<SettingsView | null> | undefined;
+  #settingsView: SettingsView | null = null;
+  /** The user each archive store was asked to load for: it loads once, then follows changes. */
+  readonly #archiveLoadedFor = new WeakMap<NotificationStore, string | null>();
 
   /** Which notifications to list. */
   declare filter: NotificationFilter;
@@ -85,6 +108,9 @@ export class WacrmNotificationPanel extends NotificationElement {
     this.filter = 'all';
     this.focusId = null;
     this.focusIndex = 0;
+    this.settingsOpen = false;
+    // A panel of its own (not a bell's) is shown while it is on a visible page.
+    new SeenController(this, () => this.activeStore, () => this.ownsStore && this.filter !== 'archived' && document.visibilityState === 'visible');
     new SentinelController(
       this,
       () => {
@@ -92,19 +118,55 @@ export class WacrmNotificationPanel extends NotificationElement {
         const target = this.renderRoot.querySelector<HTMLElement>('.sentinel');
         return root && target ? { root, target } : null;
       },
-      () => void this.activeStore.loadMore(),
+      () => void this.#listStore().loadMore(),
     );
   }
 
   #list = () => this.renderRoot.querySelector<HTMLElement>('[part="list"]');
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    defineRelativeTime();
+  }
 
   /** True when this panel owns its store and subscription (used alone, not inside a bell). */
   get ownsStore(): boolean {
     return this.stores.ownsStore;
   }
 
-  protected override willUpdate(): void {
+  protected override willUpdate(changed: PropertyValues<this>): void {
     this.#hadFocus = Boolean(this.shadowRoot?.activeElement);
+    if (changed.has('filter')) this.focusIndex = 0;
+    if (this.filter === 'archived') this.#loadArchive();
+  }
+
+  /** The store whose list is shown: the inbox's, or under the "archived" filter its archive's. */
+  #listStore(): NotificationStore {
+    return this.filter === 'archived' ? this.activeStore.archived : this.activeStore;
+  }
+
+  #loadArchive(): void {
+    const inbox = this.activeStore;
+    if (inbox.state.status !== 'ready') return;
+    const archive = inbox.archived;
+    if (this.#archiveLoadedFor.has(archive) && this.#archiveLoadedFor.get(archive) === archive.state.userId) return;
+    this.#archiveLoadedFor.set(archive, archive.state.userId);
+    void archive.sync();
+  }
+
+  async #toggleSettings(): Promise<void> {
+    this.settingsOpen = !this.settingsOpen;
+    if (!this.settingsOpen) return;
+    this.#settings ??= import('./settings-view.js').then(
+      ({ SettingsView }) => (this.#settingsView = new SettingsView(this, () => this.activeStore)),
+      (error: unknown) => {
+        notLoaded('the settings view', 'settings cannot be shown', error);
+        return null;
+      },
+    );
+    const view = await this.#settings;
+    view?.load();
+    this.requestUpdate();
   }
 
   protected override updated(): void {
@@ -123,8 +185,18 @@ export class WacrmNotificationPanel extends NotificationElement {
   }
 
   #visibleItems(): readonly WacrmNotification[] {
-    const { items } = this.activeStore.state;
+    const { items } = this.#listStore().state;
     return this.filter === 'unread' ? items.filter(isUnread) : items;
+  }
+
+  async #archive(notification: WacrmNotification): Promise<void> {
+    const store = this.activeStore;
+    const done = this.filter === 'archived' ? store.unarchive(notification.id) : store.archive(notification.id);
+    if (await done) this.dispatchEvent(new NotificationArchiveEvent([notification.id], this.filter === 'archived'));
+  }
+
+  async #archiveRead(): Promise<void> {
+    if (await this.activeStore.archiveRead()) this.dispatchEvent(new NotificationArchiveEvent(null, false));
   }
 
   async #choose(notification: WacrmNotification): Promise<void> {
@@ -146,7 +218,9 @@ export class WacrmNotificationPanel extends NotificationElement {
   #onListKeydown(event: KeyboardEvent): void {
     const buttons = [...(this.#list()?.querySelectorAll<HTMLButtonElement>('[part~="item"]') ?? [])];
     if (buttons.length === 0) return;
-    const current = Math.max(0, buttons.indexOf(this.shadowRoot?.activeElement as HTMLButtonElement));
+    // From a row's archive button too: the row's notification is where we are.
+    const active = this.shadowRoot?.activeElement?.closest('li')?.querySelector<HTMLButtonElement>('[part~="item"]');
+    const current = Math.max(0, buttons.indexOf(active as HTMLButtonElement));
     const next =
       event.key === 'ArrowDown' ? Math.min(buttons.length - 1, current + 1)
       : event.key === 'ArrowUp' ? Math.max(0, current - 1)
@@ -172,30 +246,52 @@ export class WacrmNotificationPanel extends NotificationElement {
   protected override render() {
     const strings = this.resolvedStrings();
     const { state } = this.activeStore;
+    const inbox = this.filter !== 'archived';
+    const filters = { all: strings.filterAll, unread: strings.filterUnread, archived: strings.filterArchived };
     return html`<div part="base">
       <div part="header">
         <h2 part="heading" id="heading">${strings.heading}</h2>
         <div part="filter" role="group" aria-label=${strings.filterLabel}>
-          ${(['all', 'unread'] as const).map(
+          ${(['all', 'unread', 'archived'] as const).map(
             (filter) => html`<button
               part="filter-option filter-option--${filter}"
-              aria-pressed=${this.filter === filter ? 'true' : 'false'}
-              @click=${() => (this.filter = filter)}
+              aria-pressed=${this.filter === filter && !this.settingsOpen ? 'true' : 'false'}
+              @click=${() => {
+                this.filter = filter;
+                this.settingsOpen = false;
+              }}
             >
-              ${filter === 'all' ? strings.filterAll : strings.filterUnread}
+              ${filters[filter]}
             </button>`,
           )}
         </div>
-        <button part="mark-all" ?disabled=${state.status !== 'ready' || state.unreadCount === 0} @click=${() => this.#markAll()}>
-          ${strings.markAllRead}
+        ${inbox
+          ? html`<button part="mark-all" ?disabled=${state.status !== 'ready' || state.unreadCount === 0} @click=${() => this.#markAll()}>
+                ${strings.markAllRead}
+              </button>
+              <button
+                part="archive-read"
+                ?disabled=${state.status !== 'ready' || (!state.hasMore && !state.items.some((item) => !isUnread(item)))}
+                @click=${() => this.#archiveRead()}
+              >
+                ${strings.archiveRead}
+              </button>`
+          : nothing}
+        <button part="settings-button" aria-label=${strings.settings} aria-expanded=${this.settingsOpen ? 'true' : 'false'} @click=${() => this.#toggleSettings()}>
+          <svg viewBox="0 0 24 24" width="16" height="16" fill="none" stroke="currentColor" stroke-width="2" aria-hidden="true">
+            <circle cx="12" cy="12" r="3"></circle>
+            <path d="M12 2v3M12 19v3M2 12h3M19 12h3M4.9 4.9l2.1 2.1M17 17l2.1 2.1M4.9 19.1 7 17M17 7l2.1-2.1"></path>
+          </svg>
         </button>
       </div>
-      ${this.#renderBody(strings)}
+      ${this.settingsOpen
+        ? (this.#settingsView?.render(strings, () => this.#toggleSettings()) ?? html`<div part="loading" role="status">${strings.settingsLoading}</div>`)
+        : this.#renderBody(strings)}
     </div>`;
   }
 
   #renderBody(strings: NotificationStrings) {
-    const store = this.activeStore;
+    const store = this.#listStore();
     const { state } = store;
     const problem = state.error
       ? html`<div part="error" role="alert">
@@ -219,29 +315,47 @@ export class WacrmNotificationPanel extends NotificationElement {
     const lang = this.language.value;
     return html`${problem}
       ${items.length === 0 && !state.hasMore
-        ? html`<div part="empty" role="status">${this.filter === 'unread' ? strings.emptyUnread : strings.empty}</div>`
+        ? html`<div part="empty" role="status">
+            ${this.filter === 'unread' ? strings.emptyUnread : this.filter === 'archived' ? strings.emptyArchived : strings.empty}
+          </div>`
         : nothing}
       <ul part="list" aria-labelledby="heading" @keydown=${this.#onListKeydown} ?hidden=${items.length === 0 && !state.hasMore}>
         ${repeat(
           items,
           (item) => item.id,
-          (item, index) => html`<li>
-            <button
-              part=${isUnread(item) ? 'item item--unread' : 'item'}
-              tabindex=${index === focusIndex ? '0' : '-1'}
-              data-id=${item.id}
-              @click=${() => this.#choose(item)}
-              @focus=${() => {
-                this.focusIndex = index;
-                this.focusId = item.id;
-              }}
-            >
-              <span class="dot" aria-hidden="true"></span>
-              <span part="title">${item.title}${isUnread(item) ? html`<span class="visually-hidden">, ${strings.unreadItem}</span>` : nothing}</span>
-              ${item.body ? html`<span part="body">${item.body}</span>` : nothing}
-              <relative-time part="time" datetime=${item.created_at.replace(' ', 'T')} lang=${lang} format="relative" tense="past"></relative-time>
-            </button>
-          </li>`,
+          (item, index) => {
+            const { title, body } = notificationText(item, strings);
+            const archived = this.filter === 'archived';
+            return html`<li part="row">
+              <button
+                part=${isUnread(item) ? 'item item--unread' : 'item'}
+                tabindex=${index === focusIndex ? '0' : '-1'}
+                data-id=${item.id}
+                @click=${() => this.#choose(item)}
+                @focus=${() => {
+                  this.focusIndex = index;
+                  this.focusId = item.id;
+                }}
+              >
+                <span class="dot" aria-hidden="true"></span>
+                <span part="title">${title}${isUnread(item) ? html`<span class="visually-hidden">, ${strings.unreadItem}</span>` : nothing}</span>
+                ${body ? html`<span part="body">${body}</span>` : nothing}
+                <relative-time part="time" datetime=${item.created_at.replace(' ', 'T')} lang=${lang} format="relative" tense="past"></relative-time>
+              </button>
+              <button
+                part=${archived ? 'restore' : 'archive'}
+                class="action"
+                tabindex=${index === focusIndex ? '0' : '-1'}
+                aria-label="${archived ? strings.restore : strings.archive}: ${title}"
+                title=${archived ? strings.restore : strings.archive}
+                @click=${() => this.#archive(item)}
+              >
+                <svg viewBox="0 0 24 24" width="16" height="16" fill="none" stroke="currentColor" stroke-width="2" aria-hidden="true">
+                  ${archived ? html`<path d="M3 12a9 9 0 1 0 3-6.7L3 8M3 3v5h5"></path>` : html`<path d="M3 4h18v4H3zM5 8v12h14V8M10 12h4"></path>`}
+                </svg>
+              </button>
+            </li>`;
+          },
         )}
         ${state.hasMore
           ? html`<li class="sentinel" aria-hidden="true"></li>

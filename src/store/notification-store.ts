@@ -174,6 +174,9 @@ export class NotificationStore extends EventTarget {
     if (!this.#archived) {
       this.#archived = new NotificationStore({ pageSize: this.pageSize, recountDelayMs: this.#recountDelayMs, view: 'archived' });
       this.#archived.reset(this.#queries, this.#state.status === 'idle' ? undefined : this.#state.userId);
+      // Whoever follows this store re-renders when the archive changes too; its errors are ours.
+      this.#archived.addEventListener('change', () => this.dispatchEvent(new StoreChangeEvent(this.#state)));
+      this.#archived.addEventListener('error', (event) => this.dispatchEvent(new StoreErrorEvent((event as StoreErrorEvent).error)));
     }
     return this.#archived;
   }

@@ -45,7 +45,9 @@ export const panelStyles = css`
     background: var(--_accent);
     color: var(--_bg);
   }
-  [part='mark-all'] {
+  [part='mark-all'],
+  [part='archive-read'],
+  [part='back'] {
     font: inherit;
     font-size: 0.8125rem;
     border: 0;
@@ -55,7 +57,8 @@ export const panelStyles = css`
     padding: 0.25rem;
     text-decoration: underline;
   }
-  [part='mark-all']:disabled {
+  [part='mark-all']:disabled,
+  [part='archive-read']:disabled {
     color: var(--_muted);
     cursor: default;
     text-decoration: none;
@@ -80,6 +83,54 @@ export const panelStyles = css`
     content-visibility: auto;
     contain-intrinsic-size: auto 5rem;
   }
+  [part='row'] {
+    position: relative;
+  }
+  /* A row's archive (or restore) button, in the corner of the notification it acts on. */
+  .action,
+  [part='settings-button'] {
+    display: inline-grid;
+    place-items: center;
+    padding: 0.25rem;
+    border: 0;
+    border-radius: var(--_radius);
+    background: transparent;
+    color: var(--_muted);
+    cursor: pointer;
+  }
+  .action {
+    position: absolute;
+    top: 0.5rem;
+    inset-inline-end: 0.5rem;
+  }
+  .action:hover,
+  [part='settings-button']:hover {
+    color: var(--_fg);
+    background: var(--_hover-bg);
+  }
+  [part='settings'] {
+    padding: 0.75rem 1rem;
+  }
+  [part='settings'] h3 {
+    margin: 0 0 0.5rem;
+    font-size: 0.875rem;
+  }
+  [part='settings'] ul {
+    list-style: none;
+    margin: 0 0 0.75rem;
+    padding: 0;
+  }
+  [part='preference'] {
+    display: flex;
+    gap: 0.5rem;
+    align-items: center;
+    padding: 0.375rem 0;
+    font-size: 0.875rem;
+    cursor: pointer;
+  }
+  [part='preference'] input {
+    accent-color: var(--_accent);
+  }
   [part~='item'] {
     display: grid;
     grid-template-columns: 0.5rem 1fr;
@@ -91,7 +142,7 @@ export const panelStyles = css`
     background: transparent;
     border: 0;
     border-bottom: 1px solid var(--_border);
-    padding: 0.75rem 1rem;
+    padding: 0.75rem 2.75rem 0.75rem 1rem;
     cursor: pointer;
     transition: background-color var(--_duration) ease;
   }

@@ -148,7 +148,7 @@ describe('<wacrm-notification-panel>', () => {
       await el.updateComplete;
       expect(store.state.unreadCount).to.equal(2);
       expect(items(el)[0]!.getAttribute('part')).to.equal('item item--unread');
-      expect(text(part(el, 'error'))).to.contain('Could not mark as read');
+      expect(text(part(el, 'error'))).to.contain('Your change could not be saved');
       expect(items(el), 'the list stays').to.have.length(2);
       expect(reads).to.have.length(0);
     });

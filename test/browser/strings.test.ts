@@ -31,7 +31,7 @@ describe('strings', () => {
     expect(part(bell, 'popover')!.getAttribute('aria-label')).to.equal('Notificações');
     expect(text(part(panel, 'heading'))).to.equal('Notificações');
     expect(text(part(panel, 'mark-all'))).to.equal('Marcar todas como lidas');
-    expect(parts(panel, 'filter-option').map(text)).to.deep.equal(['Todas', 'Não lidas']);
+    expect(parts(panel, 'filter-option').map(text)).to.deep.equal(['Todas', 'Não lidas', 'Arquivadas']);
     expect(part(panel, 'time')!.getAttribute('lang')).to.equal('pt-BR');
   });
 

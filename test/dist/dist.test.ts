@@ -39,7 +39,7 @@ const importsOf = (code: string): string[] =>
   [...code.matchAll(/(?:\bimport\s*(?:[\w$*{][^;'"`]*?from\s*)?|\bexport\s*[*{][^;'"`]*?from\s*|\bimport\s*\(\s*)(["'`])([^"'`]+)\1/g)].map((match) => match[2]!);
 
 /** What a CDN file loads on demand, beside it: the languages other than English, and code some pages or moments need. */
-const ON_DEMAND = ['channels', 'es', 'popover-controller', 'pt-br', 'tab-share'];
+const ON_DEMAND = ['channels', 'es', 'popover-controller', 'pt-br', 'relative-time', 'settings-view', 'tab-share'];
 
 /**
  * The modules a CDN file loads on demand: only its own chunks beside it (`./<name>.<module>-<hash>.js`),
@@ -75,10 +75,13 @@ test('the slim CDN file imports nothing but its own on-demand chunks, and holds 
 });
 
 test('both CDN files register both tags and export the API', () => {
-  for (const [file, code] of [['slim', slim], ['all-in-one', all]] as const) {
-    for (const tag of ['wacrm-notification-bell', 'wacrm-notification-panel', 'relative-time']) {
+  for (const [file, name, code] of [['slim', 'wacrm-notifications', slim], ['all-in-one', 'wacrm-notifications.all', all]] as const) {
+    for (const tag of ['wacrm-notification-bell', 'wacrm-notification-panel']) {
       assert.ok(code.includes(`"${tag}"`), `${file} does not register <${tag}>`);
     }
+    // <relative-time> comes beside the first load, with the first panel.
+    const [relativeTime] = ownChunks(name, code).filter((chunk) => chunk.includes('.relative-time-'));
+    assert.ok(read(`dist/cdn/${relativeTime!.slice(2)}`).includes('"relative-time"'), `${file} does not register <relative-time>`);
     assert.match(code, /export\s*\{[^}]*\bas WacrmNotificationBell\b/, `${file} does not export WacrmNotificationBell`);
   }
   assert.match(all, /export\s*\{[^}]*\bas createClient\b/, 'the all-in-one file exports createClient');
