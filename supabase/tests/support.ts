@@ -351,12 +351,16 @@ export class World {
   }
 
   /** A notification written directly, as an admin backfill would (no trigger involved). */
-  async notification(accountId: string, userId: string, fields: { readAt?: string | null; createdAt?: string } = {}) {
+  async notification(
+    accountId: string,
+    userId: string,
+    fields: { readAt?: string | null; createdAt?: string; seenAt?: string | null; archivedAt?: string | null } = {},
+  ) {
     return this.insert(
-      `insert into public.notifications (account_id, user_id, title, body, read_at, created_at)
+      `insert into public.notifications (account_id, user_id, title, body, read_at, created_at, seen_at, archived_at)
        values ($1, $2, 'New conversation assigned', 'Someone assigned you a conversation with a contact', $3,
-               coalesce($4::timestamptz, now())) returning id`,
-      [accountId, userId, fields.readAt ?? null, fields.createdAt ?? null],
+               coalesce($4::timestamptz, now()), $5, $6) returning id`,
+      [accountId, userId, fields.readAt ?? null, fields.createdAt ?? null, fields.seenAt ?? null, fields.archivedAt ?? null],
     );
   }
 
