@@ -47,6 +47,26 @@ export function standInPlugin(): TestRunnerPlugin {
       }
       return true;
     },
+    /** SQL in one transaction with `actorId`'s claims (auth.uid()), or none: a teammate's or a webhook's write. */
+    'standin:query-as': async (payload) => {
+      const client = await fixtures!.db.connect();
+      try {
+        await client.query('begin');
+        if (payload?.actorId) {
+          await client.query(`select set_config('request.jwt.claims', $1, true)`, [
+            JSON.stringify({ sub: payload.actorId, role: 'authenticated' }),
+          ]);
+        }
+        const { rows } = await client.query(String(payload?.sql), (payload?.params as unknown[]) ?? []);
+        await client.query('commit');
+        return rows;
+      } catch (error) {
+        await client.query('rollback');
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
     /** A read of the database as its owner, for assertions (this plugin only runs in tests). */
     'standin:query': async (payload) => (await fixtures!.db.query(String(payload?.sql), (payload?.params as unknown[]) ?? [])).rows,
     /** An access token for an agent, signed as Auth signs them, valid for `seconds`. */

@@ -9,7 +9,7 @@
 import { expect, fixture, html } from '@open-wc/testing';
 import { createClient, type Session, type SupabaseClient } from '@supabase/supabase-js';
 import type { WacrmNotificationBell, WacrmNotificationPanel } from 'wacrm-notifications';
-import { signIn, sql, standInInfo, unreadInDatabase, type Agent } from './stand-in.js';
+import { signIn, sql, standInInfo, unreadInDatabase, unseenInDatabase, type Agent } from './stand-in.js';
 
 export type Form = 'source' | 'cdn' | 'all' | 'npm';
 
@@ -95,14 +95,34 @@ export const badgeText = (bell: WacrmNotificationBell) =>
 export const isLive = (element: WacrmNotificationBell | WacrmNotificationPanel) =>
   element.activeStore.state.status === 'ready' && element.activeStore.state.realtime === 'live';
 
-/** The list and the badge equal the database: same ids, same read states, same unread count. */
+/**
+ * The list and the badges equal the database: the inbox's ids in order, read and seen states, the
+ * unread and unseen counts (archived rows are in neither). An open panel marks what it shows as
+ * seen, so a write may be on its way: the comparison is repeated for up to 2 s until it holds.
+ */
 export async function expectEqualsDatabase(element: WacrmNotificationBell | WacrmNotificationPanel, agent: Agent) {
-  const rows = await sql<{ id: string; unread: boolean }>(
-    `select id, read_at is null as unread from public.notifications where user_id = $1
-     order by created_at desc, id desc limit $2`,
-    [agent.id, element.activeStore.state.items.length],
-  );
-  const { state } = element.activeStore;
-  expect(state.items.map((item) => [item.id, item.read_at === null])).to.deep.equal(rows.map((row) => [row.id, row.unread]));
-  expect(state.unreadCount).to.equal(await unreadInDatabase(agent));
+  const deadline = Date.now() + 2000;
+  for (;;) {
+    const { state } = element.activeStore;
+    const rows = await sql<{ id: string; unread: boolean; unseen: boolean }>(
+      `select id, read_at is null as unread, seen_at is null as unseen from public.notifications
+       where user_id = $1 and archived_at is null order by created_at desc, id desc limit $2`,
+      [agent.id, state.items.length],
+    );
+    const actual = {
+      items: state.items.map((item) => [item.id, item.read_at === null, item.seen_at === null]),
+      unread: state.unreadCount,
+      unseen: state.unseenCount,
+    };
+    const expected = {
+      items: rows.map((row) => [row.id, row.unread, row.unseen]),
+      unread: await unreadInDatabase(agent),
+      unseen: await unseenInDatabase(agent),
+    };
+    if (JSON.stringify(actual) === JSON.stringify(expected) || Date.now() > deadline) {
+      expect(actual).to.deep.equal(expected);
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }

@@ -47,12 +47,37 @@ export async function sql<T = Record<string, unknown>>(text: string, params: unk
   return command<T[]>('query', { sql: text, params });
 }
 
+/** The agent's unread inbox rows, as the badge counts them. */
 export async function unreadInDatabase(agent: Agent): Promise<number> {
   const [row] = await sql<{ count: string }>(
-    'select count(*) from public.notifications where user_id = $1 and read_at is null',
+    'select count(*) from public.notifications where user_id = $1 and read_at is null and archived_at is null',
     [agent.id],
   );
   return Number(row!.count);
+}
+
+/** The agent's unseen inbox rows, as `badge="unseen"` counts them. */
+export async function unseenInDatabase(agent: Agent): Promise<number> {
+  const [row] = await sql<{ count: string }>(
+    'select count(*) from public.notifications where user_id = $1 and seen_at is null and archived_at is null',
+    [agent.id],
+  );
+  return Number(row!.count);
+}
+
+/** Runs SQL in one transaction as `actor` would through PostgREST (their claims), or as the service role. */
+export async function sqlAs<T = Record<string, unknown>>(actor: Agent | null, text: string, params: unknown[] = []): Promise<T[]> {
+  return command<T[]>('query-as', { actorId: actor?.id, sql: text, params });
+}
+
+/** `count` customer messages on a conversation, as Wacrm's webhook inserts them (service role), one statement each. */
+export async function customerWrites(conversationId: string, texts: string[]): Promise<void> {
+  for (const text of texts) {
+    await sql(`insert into public.messages (conversation_id, sender_type, content_type, content_text) values ($1, 'customer', 'text', $2)`, [
+      conversationId,
+      text,
+    ]);
+  }
 }
 
 /** A browser client signed in as the agent with a password, as a host app does. */
