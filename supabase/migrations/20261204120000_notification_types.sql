@@ -74,16 +74,18 @@ begin
   from pg_constraint c
   where c.conrelid = 'public.notifications'::regclass and c.conname = 'notifications_type_check';
 
+  allowed := '{}';
   if definition is not null then
-    -- The literals of `type = ANY (ARRAY['a'::text, …])` or `type = 'a'::text`.
-    select coalesce(array_agg(replace(m[1], '''''', '''')), '{}') into allowed
-    from regexp_matches(definition, '''((?:[^'']|'''')*)''::text', 'g') as m;
-    if allowed @> ours then
-      return;
+    -- A list of types, `type = ANY (ARRAY['a'::text, …])` or `type = 'a'::text`: its literals. Any
+    -- other CHECK: only the types stored are known to be wanted.
+    if definition ~ '^CHECK \(\(type = (ANY \(ARRAY\[.*\]\)|''.*''::text)\)\)$' then
+      select coalesce(array_agg(replace(m[1], '''''', '''')), '{}') into allowed
+      from regexp_matches(definition, '''((?:[^'']|'''')*)''::text', 'g') as m;
+      if allowed @> ours then
+        return;
+      end if;
     end if;
     alter table public.notifications drop constraint notifications_type_check;
-  else
-    allowed := '{}';
   end if;
 
   select array_agg(t order by array_position(ours, t), t) into allowed
