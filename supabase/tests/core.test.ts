@@ -377,6 +377,14 @@ test('a table that is not the one 027 builds on stops 000 with a clear error, an
     await assert.rejects(runSqlFile(client, core), /public\.contacts exists but has no column account_id/);
     assert.deepEqual(await catalogState(client), before);
   });
+  // Wacrm before its 002 had no deals.assigned_to: the deal trigger has no one to notify.
+  await withScratchDatabase(db, 'wacrm_pre_002', async (client) => {
+    await client.query(wacrmSchema());
+    await client.query('alter table public.deals drop column assigned_to');
+    const before = await catalogState(client);
+    await assert.rejects(runSqlFile(client, core), /public\.deals exists but has no column assigned_to/);
+    assert.deepEqual(await catalogState(client), before);
+  });
   await withScratchDatabase(db, 'accounts_view', async (client) => {
     await client.query(`create view public.accounts as select gen_random_uuid() as id`);
     const before = await catalogState(client);
