@@ -8,7 +8,20 @@ import { expect, fixture, html } from '@open-wc/testing';
 import { createClient, type Session } from '@supabase/supabase-js';
 import 'wacrm-notifications/define';
 import { en, type NotificationState, type Transport, type WacrmNotificationBell, type WacrmNotificationPanel } from 'wacrm-notifications';
-import { command, eventually, signIn, sql, standInInfo, team, unreadInDatabase, until, type Agent } from './support/stand-in.js';
+import {
+  assign as assignAs,
+  command,
+  conversation,
+  customerWrites,
+  eventually,
+  signIn,
+  sql,
+  standInInfo,
+  team,
+  unreadInDatabase,
+  until,
+  type Agent,
+} from './support/stand-in.js';
 import { badgeText } from './support/live.js';
 
 /** See fault-commands.ts: `count` assignments, each its own commit (its own realtime event). */
@@ -205,6 +218,44 @@ for (const transport of ['postgres_changes', 'broadcast'] as const) describe(`fa
     expect(await assigning).to.include({ committed: 60, failed: 0 });
     await expectEqualsDatabase(bell, agent, violations, 20000);
     expect(bell.activeStore.state.unreadCount).to.equal(60);
+    expectNoUncaughtException();
+  });
+
+  it('a burst of coalescing customer messages while the API restarts: one row per conversation, moved up, exact', async () => {
+    const { accountId, agents, contactId } = await team(['Coalescing Agent']);
+    const agent = agents[0]!;
+    const conversations = [await conversation(accountId, contactId), await conversation(accountId, contactId), await conversation(accountId, contactId)];
+    for (const id of conversations) await assignAs(id, agent);
+    const { bell, violations } = await bellFor(agent, transport);
+    // Each message updates its conversation's unread row (and moves it to the top), 20 per
+    // conversation over about 3 s, with every socket dropped and REST down for a second meanwhile.
+    const writing = Promise.all(
+      conversations.map(async (id, index) => {
+        for (let i = 0; i < 20; i++) {
+          await customerWrites(id, [`Conversation ${index}, message ${i + 1}`]);
+          await sleep(140);
+        }
+      }),
+    );
+    await sleep(700);
+    await command('restart-api', { downtimeMs: 1000 });
+    await writing;
+    const rows = await sql<{ message_count: number }>(
+      `select (data ->> 'message_count')::int as message_count from public.notifications
+       where user_id = $1 and type = 'message_received' and read_at is null`,
+      [agent.id],
+    );
+    expect(rows.map((row) => row.message_count)).to.deep.equal([20, 20, 20]);
+    await expectEqualsDatabase(bell, agent, violations, 20000);
+    expect(bell.activeStore.state.items.map((item) => item.type)).to.deep.equal([
+      'message_received',
+      'message_received',
+      'message_received',
+      'conversation_assigned',
+      'conversation_assigned',
+      'conversation_assigned',
+    ]);
+    expect(bell.activeStore.state.unreadCount).to.equal(6);
     expectNoUncaughtException();
   });
 
