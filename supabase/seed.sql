@@ -133,3 +133,127 @@ begin
   where created_at < now() - interval '5 hours';
 end
 $$;
+
+-- A sales pipeline per account and deals (no assignee yet: the steps below assign them, so that
+-- the deal trigger writes the notifications).
+insert into public.pipelines (id, account_id, name) values
+  ('a1be0000-0000-4000-8000-000000000001', 'ac000000-0000-4000-8000-000000000001', 'Sales'),
+  ('a1be0000-0000-4000-8000-000000000002', 'ac000000-0000-4000-8000-000000000002', 'Sales')
+on conflict (id) do nothing;
+
+insert into public.pipeline_stages (id, pipeline_id, name, position) values
+  ('57a9e000-0000-4000-8000-000000000001', 'a1be0000-0000-4000-8000-000000000001', 'Lead', 0),
+  ('57a9e000-0000-4000-8000-000000000002', 'a1be0000-0000-4000-8000-000000000001', 'Qualified', 1),
+  ('57a9e000-0000-4000-8000-000000000003', 'a1be0000-0000-4000-8000-000000000001', 'Proposal', 2),
+  ('57a9e000-0000-4000-8000-000000000004', 'a1be0000-0000-4000-8000-000000000001', 'Negotiation', 3),
+  ('57a9e000-0000-4000-8000-000000000101', 'a1be0000-0000-4000-8000-000000000002', 'Lead', 0),
+  ('57a9e000-0000-4000-8000-000000000102', 'a1be0000-0000-4000-8000-000000000002', 'Won over', 1)
+on conflict (id) do nothing;
+
+insert into public.deals (id, account_id, pipeline_id, stage_id, contact_id, conversation_id, title, value, currency) values
+  ('dea10000-0000-4000-8000-000000000001', 'ac000000-0000-4000-8000-000000000001', 'a1be0000-0000-4000-8000-000000000001',
+   '57a9e000-0000-4000-8000-000000000002', 'c0000000-0000-4000-8000-000000000002', 'c0de0000-0000-4000-8000-000000000002', 'Annual plan for João', 4800, 'BRL'),
+  ('dea10000-0000-4000-8000-000000000002', 'ac000000-0000-4000-8000-000000000001', 'a1be0000-0000-4000-8000-000000000001',
+   '57a9e000-0000-4000-8000-000000000002', 'c0000000-0000-4000-8000-000000000004', 'c0de0000-0000-4000-8000-000000000004', 'Invoice correction', 350, 'USD'),
+  ('dea10000-0000-4000-8000-000000000003', 'ac000000-0000-4000-8000-000000000001', 'a1be0000-0000-4000-8000-000000000001',
+   '57a9e000-0000-4000-8000-000000000001', 'c0000000-0000-4000-8000-000000000006', 'c0de0000-0000-4000-8000-000000000006', 'Blue jackets, 40 units', 2400, 'EUR'),
+  ('dea10000-0000-4000-8000-000000000004', 'ac000000-0000-4000-8000-000000000001', 'a1be0000-0000-4000-8000-000000000001',
+   '57a9e000-0000-4000-8000-000000000001', 'c0000000-0000-4000-8000-000000000003', 'c0de0000-0000-4000-8000-000000000003', 'Canary Islands shipping', 900, 'EUR'),
+  ('dea10000-0000-4000-8000-000000000101', 'ac000000-0000-4000-8000-000000000002', 'a1be0000-0000-4000-8000-000000000002',
+   '57a9e000-0000-4000-8000-000000000101', 'c0000000-0000-4000-8000-000000000101', 'c0de0000-0000-4000-8000-000000000101', 'Doomsday device', 1000000, 'USD')
+on conflict (id) do nothing;
+
+-- Customers write (as the WhatsApp webhook does: service role, no claims) and deals move, through
+-- the real triggers: message_received rows (one burst of three folded into one), deal_updated rows
+-- (assigned, moved, won). Then some rows are seen and one is archived, so that the badge's unread
+-- and unseen counts differ and the archive is not empty.
+do $$
+declare
+  step record;
+begin
+  -- Only once, so that running the seed again adds nothing.
+  if exists (select 1 from public.messages where id = 'e55a0000-0000-4000-8000-000000000001') then
+    return;
+  end if;
+
+  perform set_config('request.jwt.claims', '', true);
+  insert into public.messages (id, conversation_id, sender_type, content_type, content_text, created_at) values
+    -- Bob's conversation with João: a burst of three, one row "3 new messages".
+    ('e55a0000-0000-4000-8000-000000000001', 'c0de0000-0000-4000-8000-000000000002', 'customer', 'text', 'Hi, quick question about my order', now() - interval '3 minutes'),
+    ('e55a0000-0000-4000-8000-000000000002', 'c0de0000-0000-4000-8000-000000000002', 'customer', 'text', 'I moved last week', now() - interval '3 minutes'),
+    ('e55a0000-0000-4000-8000-000000000003', 'c0de0000-0000-4000-8000-000000000002', 'customer', 'text', 'Can I change my delivery address to Rua das Flores 42, apartamento 12, Rio de Janeiro? The courier said it has to be done before Friday or the parcel goes back to the warehouse.', now() - interval '2 minutes'),
+    -- Bob's conversation with Tom: a photo, no caption.
+    ('e55a0000-0000-4000-8000-000000000004', 'c0de0000-0000-4000-8000-000000000006', 'customer', 'image', null, now() - interval '9 minutes'),
+    -- Bob's conversation with the contact who has no name (shown by phone).
+    ('e55a0000-0000-4000-8000-000000000005', 'c0de0000-0000-4000-8000-000000000011', 'customer', 'audio', null, now() - interval '25 minutes'),
+    -- Alice's conversation with Grace.
+    ('e55a0000-0000-4000-8000-000000000006', 'c0de0000-0000-4000-8000-000000000008', 'customer', 'text', 'Hello? Anyone there?', now() - interval '4 minutes'),
+    -- Carol's conversation with Sofia: a document.
+    ('e55a0000-0000-4000-8000-000000000007', 'c0de0000-0000-4000-8000-000000000010', 'customer', 'document', null, now() - interval '14 minutes'),
+    -- Maria's conversation is unassigned: nobody is told.
+    ('e55a0000-0000-4000-8000-000000000008', 'c0de0000-0000-4000-8000-000000000001', 'customer', 'text', 'Olá, meu pedido ainda não chegou', now() - interval '5 minutes'),
+    -- Dave answers his own customer: agents' messages notify nobody.
+    ('e55a0000-0000-4000-8000-000000000009', 'c0de0000-0000-4000-8000-000000000101', 'agent', 'text', 'It is not a doomsday device.', now() - interval '8 minutes')
+  on conflict (id) do nothing;
+
+  -- Deal changes, as (actor, deal, what, value). A NULL actor is an automation ("Someone").
+  for step in
+    select * from (values
+      (1, 'a11ce000-0000-4000-8000-000000000001'::uuid, 'dea10000-0000-4000-8000-000000000001'::uuid, 'assign', 'b0b00000-0000-4000-8000-000000000002'),
+      (2, 'a11ce000-0000-4000-8000-000000000001',       'dea10000-0000-4000-8000-000000000002', 'assign', 'b0b00000-0000-4000-8000-000000000002'),
+      (3, 'a11ce000-0000-4000-8000-000000000001',       'dea10000-0000-4000-8000-000000000001', 'stage',  '57a9e000-0000-4000-8000-000000000003'),
+      (4, null,                                         'dea10000-0000-4000-8000-000000000002', 'status', 'won'),
+      (5, 'b0b00000-0000-4000-8000-000000000002',       'dea10000-0000-4000-8000-000000000003', 'assign', 'ca201000-0000-4000-8000-000000000003'),
+      (6, 'ca201000-0000-4000-8000-000000000003',       'dea10000-0000-4000-8000-000000000004', 'assign', 'ca201000-0000-4000-8000-000000000003'),
+      (7, 'da7e0000-0000-4000-8000-000000000004',       'dea10000-0000-4000-8000-000000000101', 'assign', 'da7e0000-0000-4000-8000-000000000004')
+    ) as s (position, actor_id, deal_id, what, value)
+    order by position
+  loop
+    perform set_config('request.jwt.claims',
+      case when step.actor_id is null then ''
+           else jsonb_build_object('sub', step.actor_id, 'role', 'authenticated')::text end,
+      true);
+    if step.what = 'assign' then
+      update public.deals set assigned_to = (select id from public.profiles where user_id = step.value::uuid)
+      where id = step.deal_id;
+    elsif step.what = 'stage' then
+      update public.deals set stage_id = step.value::uuid where id = step.deal_id;
+    else
+      update public.deals set status = step.value where id = step.deal_id;
+    end if;
+  end loop;
+  perform set_config('request.jwt.claims', '', true);
+
+  -- When each happened: the folded burst at its last message, the others minutes to hours ago.
+  update public.notifications n
+  set created_at = t.at
+  from (values
+    ('message_received', 'c0de0000-0000-4000-8000-000000000002'::uuid, null::uuid, now() - interval '2 minutes'),
+    ('message_received', 'c0de0000-0000-4000-8000-000000000006', null, now() - interval '9 minutes'),
+    ('message_received', 'c0de0000-0000-4000-8000-000000000011', null, now() - interval '25 minutes'),
+    ('message_received', 'c0de0000-0000-4000-8000-000000000008', null, now() - interval '4 minutes'),
+    ('message_received', 'c0de0000-0000-4000-8000-000000000010', null, now() - interval '14 minutes'),
+    ('deal_updated', null, 'dea10000-0000-4000-8000-000000000001'::uuid, now() - interval '3 hours'),
+    ('deal_updated', null, 'dea10000-0000-4000-8000-000000000002', now() - interval '2 hours'),
+    ('deal_updated', null, 'dea10000-0000-4000-8000-000000000003', now() - interval '35 minutes')
+  ) as t (type, conversation_id, deal_id, at)
+  where n.type = t.type
+    and (t.conversation_id is null or n.conversation_id = t.conversation_id)
+    and (t.deal_id is null or n.data ->> 'deal_id' = t.deal_id::text)
+    and (t.type <> 'deal_updated' or n.data ->> 'change' = 'assigned');
+  -- The deal's later changes: moved to Proposal 40 minutes ago, won 30 minutes ago.
+  update public.notifications set created_at = now() - interval '40 minutes'
+  where type = 'deal_updated' and data ->> 'change' = 'stage';
+  update public.notifications set created_at = now() - interval '30 minutes'
+  where type = 'deal_updated' and data ->> 'change' = 'status';
+
+  -- The older deal notifications were read; everything older than 20 minutes was seen; one old
+  -- read assignment (a closed conversation) is in the archive.
+  update public.notifications set read_at = now()
+  where type = 'deal_updated' and created_at < now() - interval '1 hour';
+  update public.notifications set seen_at = now()
+  where created_at < now() - interval '20 minutes';
+  update public.notifications set archived_at = now()
+  where type = 'conversation_assigned' and conversation_id = 'c0de0000-0000-4000-8000-000000000009';
+end
+$$;

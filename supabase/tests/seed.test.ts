@@ -59,9 +59,37 @@ test('notifications came through the trigger, read and unread, never across acco
   assert.equal(summary.named_by_phone, 1);
 });
 
+test('the demo shows all three types: a folded burst, media, deals moved by people and by an automation', async () => {
+  const { rows } = await pool.query(`
+    select p.full_name, n.type, count(*)::int as rows,
+           count(*) filter (where n.data is null)::int as without_data,
+           max((n.data ->> 'message_count')::int) as most_messages
+    from public.notifications n join public.profiles p on p.user_id = n.user_id
+    group by 1, 2 order by 1, 2`);
+  assert.deepEqual(rows, [
+    { full_name: 'Alice Martin', type: 'conversation_assigned', rows: 1, without_data: 0, most_messages: null },
+    { full_name: 'Alice Martin', type: 'message_received', rows: 1, without_data: 0, most_messages: 1 },
+    { full_name: 'Bob Chen', type: 'conversation_assigned', rows: 7, without_data: 0, most_messages: null },
+    { full_name: 'Bob Chen', type: 'deal_updated', rows: 4, without_data: 0, most_messages: null },
+    { full_name: 'Bob Chen', type: 'message_received', rows: 3, without_data: 0, most_messages: 3 },
+    { full_name: 'Carol Diaz', type: 'conversation_assigned', rows: 3, without_data: 0, most_messages: null },
+    { full_name: 'Carol Diaz', type: 'deal_updated', rows: 1, without_data: 0, most_messages: null },
+    { full_name: 'Carol Diaz', type: 'message_received', rows: 1, without_data: 0, most_messages: 1 },
+  ]);
+  const { rows: bob } = await pool.query(`
+    select count(*) filter (where read_at is null and archived_at is null)::int as unread,
+           count(*) filter (where seen_at is null and archived_at is null)::int as unseen,
+           count(*) filter (where archived_at is not null)::int as archived,
+           count(*) filter (where type = 'deal_updated' and body like 'Someone %')::int as deal_by_automation,
+           array_agg(data ->> 'content_type' order by data ->> 'content_type') filter (where type = 'message_received') as kinds
+    from public.notifications where user_id = 'b0b00000-0000-4000-8000-000000000002'`);
+  assert.deepEqual(bob, [{ unread: 6, unseen: 2, archived: 1, deal_by_automation: 1, kinds: ['audio', 'image', 'text'] }]);
+});
+
 test('running the seed again adds nothing', async () => {
   const counts = `select (select count(*) from auth.users) as users, (select count(*) from public.notifications) as notifications,
-                         (select count(*) from public.conversations) as conversations`;
+                         (select count(*) from public.conversations) as conversations, (select count(*) from public.messages) as messages,
+                         (select count(*) from public.deals) as deals`;
   const before = (await pool.query(counts)).rows;
   const client = await pool.connect();
   try {
