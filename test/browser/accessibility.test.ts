@@ -1,5 +1,6 @@
 // axe (chai-a11y-axe) over the bell in every state a user can meet, closed and open: zero violations.
-import { expect, fixture, html } from '@open-wc/testing';
+import { expect, fixture, html, waitUntil } from '@open-wc/testing';
+import { sendKeys } from '@web/test-runner-commands';
 import 'wacrm-notifications/define';
 import { NotificationStore, type WacrmNotificationBell, type WacrmNotificationPanel } from 'wacrm-notifications';
 import { FakeDatabase, gate, permissionDenied, storeOver } from './support/fake-queries.js';
@@ -64,6 +65,39 @@ describe('accessibility (axe)', () => {
     panelOf(el).filter = 'unread';
     await settle(el, panelOf(el));
     await expect(el).to.be.accessible();
+  });
+
+  it('open, the archive listed', async () => {
+    const db = databaseWithItems();
+    db.insertMany(2, { archived_at: '2026-01-02T00:00:00Z', read_at: '2026-01-01T00:00:00Z' });
+    const el = await bell(await storeOver(db));
+    panelOf(el).filter = 'archived';
+    await settle(el, panelOf(el));
+    await waitUntil(() => part(panelOf(el), 'restore'), 'the archive listed');
+    await expect(el).to.be.accessible();
+  });
+
+  it('open, the settings view with its switches, reachable and operable by keyboard', async () => {
+    const db = databaseWithItems();
+    db.preferences = { deal_updated: false };
+    const el = await bell(await storeOver(db));
+    const panel = panelOf(el);
+    part(panel, 'settings-button')!.click();
+    await waitUntil(() => part(panel, 'preference'), 'the settings view');
+    await settle(el, panel);
+    const switches = [...panel.shadowRoot!.querySelectorAll<HTMLInputElement>('[part="preference"] input')];
+    expect(switches.map((input) => [input.getAttribute('role'), input.checked])).to.deep.equal([
+      ['switch', true],
+      ['switch', true],
+      ['switch', false],
+    ]);
+    expect(part(panel, 'settings-button')!.getAttribute('aria-expanded')).to.equal('true');
+    await expect(el).to.be.accessible();
+    // A keyboard user toggles with Space: a native checkbox, labelled by its type's name.
+    switches[2]!.focus();
+    await sendKeys({ press: 'Space' });
+    await waitUntil(() => db.preferences.deal_updated === true, 'saved on');
+    expect(switches[2]!.labels?.[0]?.textContent?.trim()).to.equal('Changes to my deals');
   });
 
   it('open and empty', async () => {
