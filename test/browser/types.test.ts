@@ -239,7 +239,7 @@ describe('seen and archive', () => {
     await bell.activeStore.markRead(third!.id);
     await eventually(() => part<HTMLButtonElement>(panel, 'archive-read')?.disabled === false, 'something read to archive');
     part<HTMLButtonElement>(panel, 'archive-read')!.click();
-    await eventually(() => entries(panel).length === 1, 'only the unread one left');
+    await eventually(() => entries(panel).length === 1, 'only the unread one left', 15000);
     await eventually(() => archived.length === 2, 'wacrm-archive for each');
     expect(archived).to.deep.equal([first!.id, 'read']);
 
