@@ -1,10 +1,11 @@
-// `npm run bench`: every figure of issues 6 and 10 in one table, each beside its goal, and
+// `npm run bench`: every figure of issues 6, 10 and 11 in one table, each beside its goal, and
 // bench/results.json (numbers, the run's size and the machine). Parts run one after another, never
-// side by side, so that none measures another's load: bundle, database, fan-out, the two transports
+// side by side, so that none measures another's load: bundle, database, the notification types'
+// triggers and counts (bench/triggers.ts), fan-out, the two transports
 // (statements per notification, fan-out at 5,000), then Chromium (end to end on both transports,
 // tab sharing, rendering).
 //   npm run bench                      everything (about 3 to 5 minutes on 2 cores)
-//   npm run bench -- --only=e2e,render only those parts: bundle, db, fanout, transport, e2e, tabs, render
+//   npm run bench -- --only=e2e,render only those parts: bundle, db, triggers, fanout, transport, e2e, tabs, render
 import type { Browser } from 'puppeteer-core';
 import { benchBundle, NotBuilt, type BundleFigures } from './bundle.js';
 import { launchChromium, startBenchPageServer, type BenchPageServer } from './browser.js';
@@ -14,6 +15,7 @@ import { benchEndToEnd, type EndToEndFigures } from './e2e-latency.js';
 import { benchFanout, type FanoutFigures } from './fanout.js';
 import { benchRender, type RenderFigures } from './render.js';
 import { benchTabs, type TabsFigures } from './tabs.js';
+import { benchTriggers, TRIGGER_GOALS, type TriggerBenchResult } from './triggers.js';
 import { benchTransport, type StatementCount, type TransportFigures } from './transport.js';
 import {
   formatTable,
@@ -32,7 +34,7 @@ import {
   type Row,
 } from './report.js';
 
-const PARTS = ['bundle', 'db', 'fanout', 'transport', 'e2e', 'tabs', 'render'] as const;
+const PARTS = ['bundle', 'db', 'triggers', 'fanout', 'transport', 'e2e', 'tabs', 'render'] as const;
 type Part = (typeof PARTS)[number];
 
 const GOALS = {
@@ -44,6 +46,8 @@ const GOALS = {
   fanoutP99: { text: 'p99 under 250 ms', limit: 250 },
   unreadCount: { text: DATABASE_GOALS['db.unreadCountMs'].text, limit: DATABASE_GOALS['db.unreadCountMs'].limit },
   trigger: { text: DATABASE_GOALS['db.triggerOverheadRatio'].text, limit: DATABASE_GOALS['db.triggerOverheadRatio'].limit },
+  messageTrigger: { text: TRIGGER_GOALS['triggers.messageOverRatio'].text, limit: TRIGGER_GOALS['triggers.messageOverRatio'].limit },
+  typeCount: { text: TRIGGER_GOALS['counts.unreadMs'].text, limit: TRIGGER_GOALS['counts.unreadMs'].limit },
   open1000: { text: 'under 50 ms', limit: 50 },
   total: { text: 'under 10 min', limit: 600 },
   // Statements per notification at the largest size minus at the smallest: 0 when independent.
@@ -213,6 +217,38 @@ function reportDatabase(db: DatabaseFigures | undefined): void {
     'Database',
     '  with the broadcast migration too (its trigger adds)',
     `${n['db.triggerOverheadRatioWithBroadcast']}× (+${milliseconds(n['db.broadcastTriggerAddedMs'])})`,
+  );
+}
+
+function reportTriggers(result: TriggerBenchResult | undefined): void {
+  if (!result) return;
+  const { triggers: t, counts: c } = result.figures;
+  set('triggers', { ...t });
+  set('counts', { ...c });
+  size['triggers.writesPerVariant'] = t.writesPerVariant;
+  size['counts.rows'] = c.rows;
+  size['counts.runs'] = c.runs;
+  findings.push(...result.findings.map((finding) => `triggers: ${finding}`));
+  const scale = `${c.rows.toLocaleString('en')} rows, ${c.users.toLocaleString('en')} users`;
+  row('Types', `unread count (not archived), server (median / p95 / p99; ${scale})`, triple(c.unreadMs, c.unreadP95Ms, c.unreadP99Ms), {
+    key: 'counts.unreadMs',
+    value: c.unreadMs,
+    goal: GOALS.typeCount,
+  });
+  row('Types', 'unseen count (not archived), server (median / p95 / p99)', triple(c.unseenMs, c.unseenP95Ms, c.unseenP99Ms), {
+    key: 'counts.unseenMs',
+    value: c.unseenMs,
+    goal: GOALS.typeCount,
+  });
+  row('Types', 'inbox / archive first page, server (median)', `${milliseconds(c.inboxFirstPageMs)} / ${milliseconds(c.archivedFirstPageMs)}`);
+  row('Types', 'assignment (admin): trigger on / off (median / p95 / p99)', `${triple(t.assignOnMs, t.assignOnP95Ms, t.assignOnP99Ms)} | ${triple(t.assignOffMs, t.assignOffP95Ms, t.assignOffP99Ms)}`);
+  row('Types', 'inbound message (service role): new row / folded / trigger off (median)', `${milliseconds(t.messageInsertOnMs)} / ${milliseconds(t.messageCoalesceOnMs)} / ${milliseconds(t.messageOffMs)}`);
+  row('Types', '  p95 / p99: new row | folded', `${milliseconds(t.messageInsertOnP95Ms)} / ${milliseconds(t.messageInsertOnP99Ms)} | ${milliseconds(t.messageCoalesceOnP95Ms)} / ${milliseconds(t.messageCoalesceOnP99Ms)}`);
+  row(
+    'Types',
+    'message trigger adds ÷ assignment trigger adds: new row / folded',
+    `${t.messageInsertRatio}× / ${t.messageCoalesceRatio}× (+${milliseconds(t.messageInsertAddedMs)} / +${milliseconds(t.messageCoalesceAddedMs)} vs +${milliseconds(t.assignAddedMs)})`,
+    { key: 'triggers.messageOverRatio', value: t.messageOverRatio, goal: GOALS.messageTrigger },
   );
 }
 
@@ -387,10 +423,13 @@ stopOnSignals();
 const pageErrors: string[] = [];
 let chromiumVersion = 'not launched';
 let database: DatabaseFigures | undefined;
+let triggers: TriggerBenchResult | undefined;
 try {
   reportBundle(await part('bundle', 'npm run build, then sizes', benchBundle));
   database = await part('db', '1,000,000 notifications', () => benchDatabase({ log: log('db') }));
   reportDatabase(database);
+  triggers = await part('triggers', 'the notification types at 1,000,000 rows', () => benchTriggers({ log: log('triggers') }));
+  reportTriggers(triggers);
   reportFanout(await part('fanout', '1,000 realtime clients', () => benchFanout({ log: log('fanout') })));
   // Each transport in its own process and stand-in; broadcast first (the goals are its).
   const transports = await part('transport', 'both transports: statements per notification, fan-out at 5,000', async () => {
@@ -468,6 +507,10 @@ console.log(
 if (database) {
   console.log('\nDatabase plans (one run each, EXPLAIN ANALYZE BUFFERS):');
   for (const [name, plan] of Object.entries(database.plans)) console.log(`  ${name}:\n${plan.replace(/^/gm, '    ')}`);
+}
+if (triggers) {
+  console.log('\nNotification types: plans (one run each, EXPLAIN ANALYZE BUFFERS):');
+  for (const [name, plan] of Object.entries(triggers.plans)) console.log(`  ${name}:\n${plan.replace(/^/gm, '    ')}`);
 }
 if (Object.keys(breakdowns).length) {
   console.log('\nStatements per notification (pg_stat_statements, track = all; nested: run by a trigger or function):');
