@@ -89,6 +89,7 @@ export class WacrmNotificationPanel extends NotificationElement {
   /** The settings view, loaded on first use (its own chunk). */
   #settings: Promise<SettingsView | null> | undefined;
   #settingsView: SettingsView | null = null;
+  #settingsFailed = false;
   /** The user each archive store was asked to load for: it loads once, then follows changes. */
   readonly #archiveLoadedFor = new WeakMap<NotificationStore, string | null>();
 
@@ -154,19 +155,40 @@ export class WacrmNotificationPanel extends NotificationElement {
     void archive.sync();
   }
 
+  /**
+   * Opens the settings view (its module loads the first time) and moves focus into it, or closes
+   * it and puts focus back on the settings button.
+   */
   async #toggleSettings(): Promise<void> {
     this.settingsOpen = !this.settingsOpen;
-    if (!this.settingsOpen) return;
+    if (!this.settingsOpen) {
+      await this.updateComplete;
+      this.renderRoot.querySelector<HTMLElement>('[part="settings-button"]')?.focus();
+      return;
+    }
     this.#settings ??= import('./settings-view.js').then(
       ({ SettingsView }) => (this.#settingsView = new SettingsView(this, () => this.activeStore)),
       (error: unknown) => {
         notLoaded('the settings view', 'settings cannot be shown', error);
+        this.#settingsFailed = true;
         return null;
       },
     );
     const view = await this.#settings;
-    view?.load();
     this.requestUpdate();
+    await view?.load();
+    await this.updateComplete;
+    if (!this.settingsOpen) return;
+    const target =
+      this.renderRoot.querySelector<HTMLElement>('[part="settings"] input') ?? this.renderRoot.querySelector<HTMLElement>('[part="back"]');
+    target?.focus();
+  }
+
+  #renderSettings(strings: NotificationStrings) {
+    if (this.#settingsView) return this.#settingsView.render(strings, () => this.#toggleSettings());
+    // Its module could not be fetched (a blocked CDN chunk): say so rather than load forever.
+    if (this.#settingsFailed) return html`<div part="error" role="alert">${strings.errors.network}</div>`;
+    return html`<div part="loading" role="status">${strings.settingsLoading}</div>`;
   }
 
   protected override updated(): void {
@@ -277,7 +299,7 @@ export class WacrmNotificationPanel extends NotificationElement {
                 ${strings.archiveRead}
               </button>`
           : nothing}
-        <button part="settings-button" aria-label=${strings.settings} aria-expanded=${this.settingsOpen ? 'true' : 'false'} @click=${() => this.#toggleSettings()}>
+        <button part="settings-button" ?disabled=${state.status !== 'ready'} aria-label=${strings.settings} aria-expanded=${this.settingsOpen ? 'true' : 'false'} @click=${() => this.#toggleSettings()}>
           <svg viewBox="0 0 24 24" width="16" height="16" fill="none" stroke="currentColor" stroke-width="2" aria-hidden="true">
             <circle cx="12" cy="12" r="3"></circle>
             <path d="M12 2v3M12 19v3M2 12h3M19 12h3M4.9 4.9l2.1 2.1M17 17l2.1 2.1M4.9 19.1 7 17M17 7l2.1-2.1"></path>
@@ -285,7 +307,7 @@ export class WacrmNotificationPanel extends NotificationElement {
         </button>
       </div>
       ${this.settingsOpen
-        ? (this.#settingsView?.render(strings, () => this.#toggleSettings()) ?? html`<div part="loading" role="status">${strings.settingsLoading}</div>`)
+        ? this.#renderSettings(strings)
         : this.#renderBody(strings)}
     </div>`;
   }

@@ -18,9 +18,12 @@ export class SettingsView {
     private readonly getStore: () => NotificationStore,
   ) {}
 
-  /** Reads the user's preferences (again, each time the view opens: another tab may have changed them). */
-  load(): void {
-    if (this.#loading) return;
+  /**
+   * Reads the user's preferences (again, each time the view opens: another tab may have changed
+   * them); resolves once they are shown, or the problem is.
+   */
+  load(): Promise<void> {
+    if (this.#loading) return this.#loading;
     this.#problem = null;
     this.#loading = this.getStore()
       .loadPreferences()
@@ -32,6 +35,7 @@ export class SettingsView {
         this.#loading = null;
         this.host.requestUpdate();
       });
+    return this.#loading;
   }
 
   /** Flips a type at once; back as it was if the database refuses (reported as `write-failed`). */

@@ -4,7 +4,7 @@ import { sendKeys } from '@web/test-runner-commands';
 import 'wacrm-notifications/define';
 import { NotificationStore, type WacrmNotificationBell, type WacrmNotificationPanel } from 'wacrm-notifications';
 import { FakeDatabase, gate, permissionDenied, storeOver } from './support/fake-queries.js';
-import { nextEvent, panelOf, part, settle } from './support/dom.js';
+import { deepActiveElement, focused, nextEvent, panelOf, part, settle } from './support/dom.js';
 
 async function bell(store: NotificationStore, open = true) {
   const el = await fixture<WacrmNotificationBell>(html`<wacrm-notification-bell .store=${store}></wacrm-notification-bell>`);
@@ -98,6 +98,19 @@ describe('accessibility (axe)', () => {
     await sendKeys({ press: 'Space' });
     await waitUntil(() => db.preferences.deal_updated === true, 'saved on');
     expect(switches[2]!.labels?.[0]?.textContent?.trim()).to.equal('Changes to my deals');
+    // Back to the list: focus returns to the button that opened the view.
+    part(panel, 'back')!.click();
+    await waitUntil(() => focused() === '<button>[part="settings-button"] in <wacrm-notification-panel>', `focus back on the settings button, not ${focused()}`);
+  });
+
+  it('opening the settings view moves focus to its first switch', async () => {
+    const el = await bell(await withItems());
+    const panel = panelOf(el);
+    part(panel, 'settings-button')!.click();
+    await waitUntil(
+      () => (deepActiveElement() as HTMLElement | null)?.dataset?.type === 'conversation_assigned',
+      `focus on the first switch, not ${focused()}`,
+    );
   });
 
   it('open and empty', async () => {
