@@ -7,6 +7,7 @@ import type { Session } from '@supabase/supabase-js';
 import { clientFor, type Connection } from './connection.js';
 import { DEMO_PASSWORD, seededAgents } from './seeded-agents.js';
 import './conversation-list.js';
+import './deals.js';
 
 @customElement('demo-agent-view')
 export class DemoAgentView extends LitElement {
@@ -64,6 +65,12 @@ export class DemoAgentView extends LitElement {
     if (error) this.signInError = error.message;
   }
 
+  /** A notification arrived: what it is about may have changed in the lists too. */
+  #refreshLists = () => {
+    void this.querySelector('demo-conversations')?.refresh();
+    void this.querySelector('demo-deals')?.refresh();
+  };
+
   async #submit(event: SubmitEvent) {
     event.preventDefault();
     const form = new FormData(event.target as HTMLFormElement);
@@ -103,7 +110,7 @@ export class DemoAgentView extends LitElement {
           .session=${this.session}
           lang=${this.language}
           href-template=${hrefTemplate}
-          @wacrm-receive=${() => this.querySelector('demo-conversations')?.refresh()}
+          @wacrm-receive=${this.#refreshLists}
         ></wacrm-notification-bell>
         <span class="who" title=${this.session.user.email ?? ''}>${this.session.user.email}</span>
         <button class="sign-out" @click=${() => this.client.auth.signOut({ scope: 'local' })}>Sign out</button>
@@ -117,12 +124,15 @@ export class DemoAgentView extends LitElement {
             href-template=${hrefTemplate}
             page-size="10"
           ></wacrm-notification-panel>`
-        : html`<demo-conversations
-            .client=${this.client}
-            .session=${this.session}
-            .automation=${this.connection.automation}
-            seat=${this.seat}
-          ></demo-conversations>`}`;
+        : html`<div class="workspace">
+            <demo-conversations
+              .client=${this.client}
+              .session=${this.session}
+              .automation=${this.connection.automation}
+              seat=${this.seat}
+            ></demo-conversations>
+            <demo-deals .client=${this.client} .session=${this.session}></demo-deals>
+          </div>`}`;
   }
 }
 

@@ -1,17 +1,21 @@
-// The account's conversations, as the signed-in agent sees them, with an "assign to" control.
-// Assigning only writes conversations.assigned_agent_id: the database trigger writes the
-// notification, and the assignee's bell receives it over Realtime. Nothing here talks to the widget.
+// The account's conversations, as the signed-in agent sees them, with an "assign to" control and,
+// with the demo server, a customer who writes. Assigning only writes conversations.assigned_agent_id
+// and a customer's message only inserts into messages: the database triggers write the
+// notifications, and the assignee's bell receives them over Realtime. Nothing here talks to the widget.
 import { LitElement, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { live } from 'lit/directives/live.js';
 import type { Session, SupabaseClient } from '@supabase/supabase-js';
-import { assignAsMe, assignByAutomation, loadInbox, type ConversationRow, type Inbox } from './inbox-data.js';
+import { assignAsMe, assignByAutomation, customerWrites, loadInbox, type ConversationRow, type Inbox } from './inbox-data.js';
 
 @customElement('demo-conversations')
 export class DemoConversations extends LitElement {
   @property({ attribute: false }) client!: SupabaseClient;
   @property({ attribute: false }) session!: Session;
-  /** Whether the demo server can assign as an automation (not against your own project). */
+  /**
+   * Whether the demo server is there to assign as an automation and to play the customer (not
+   * against your own project).
+   */
   @property({ type: Boolean }) automation = false;
   @property() seat = 'main';
 
@@ -49,6 +53,22 @@ export class DemoConversations extends LitElement {
       this.message = `${conversation.contactName} → ${name}${by === 'automation' ? ' (by automation)' : ''}`;
     } catch (error) {
       this.message = `Could not assign: ${(error as Error).message}`;
+    }
+    await this.refresh();
+  }
+
+  async #customerWrites(conversation: ConversationRow) {
+    try {
+      const text = await customerWrites(this.session, conversation.id);
+      const told =
+        conversation.assigneeId === null
+          ? 'unassigned, so nobody is notified'
+          : conversation.assigneeId === this.session.user.id
+            ? 'your bell'
+            : `${this.#nameOf(conversation.assigneeId)}’s bell`;
+      this.message = `${conversation.contactName} wrote “${text}” → ${told}`;
+    } catch (error) {
+      this.message = `The customer could not write: ${(error as Error).message}`;
     }
     await this.refresh();
   }
@@ -96,6 +116,13 @@ export class DemoConversations extends LitElement {
                       @click=${(event: Event) => this.#assign(event, conversation, 'automation')}
                     >
                       Automation
+                    </button>
+                    <button
+                      data-action="customer-writes"
+                      title="The demo server inserts a message from ${conversation.contactName}, as Wacrm's WhatsApp webhook does"
+                      @click=${() => this.#customerWrites(conversation)}
+                    >
+                      Customer writes
                     </button>`
                   : nothing}
               </td>

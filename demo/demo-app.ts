@@ -111,8 +111,8 @@ export class DemoApp extends LitElement {
       <form class="connect" @submit=${this.#connect}>
         <h2 id="connect-title">Connect your Supabase project</h2>
         <p>
-          Apply <code>supabase/migrations/027_notifications.sql</code> to it first. The anon key is public; never
-          paste a service key here.
+          Apply the files of <code>supabase/migrations/</code> from <code>027_notifications.sql</code> on to it first.
+          The anon key is public; never paste a service key here.
         </p>
         <label>Project URL <input name="url" type="url" placeholder="https://xyz.supabase.co" required /></label>
         <label>Anon key <input name="anonKey" required /></label>
@@ -137,8 +137,8 @@ export class DemoApp extends LitElement {
       </main>
       ${this.view === 'split'
         ? html`<p class="hint">
-            Two agents of one account, each with their own client and session. Assign a conversation to the other one
-            and watch their bell.
+            Two agents of one account, each with their own client and session. Assign a conversation to the other one,
+            have a customer write on one of theirs, or move one of their deals, and watch their bell.
           </p>`
         : nothing}`;
   }

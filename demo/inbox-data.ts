@@ -2,6 +2,7 @@
 // The local stand-in does not embed resources (select=contact:contacts(...)), so the three tables
 // are read separately and joined here; it keeps the queries plain for any Supabase too.
 import type { Session, SupabaseClient } from '@supabase/supabase-js';
+import type { CustomerMessage } from './server/demo-api.js';
 
 export interface Agent {
   id: string;
@@ -81,12 +82,24 @@ export async function assignAsMe(client: SupabaseClient, conversationId: string,
   if (!data?.length) throw new Error('you may not assign this conversation');
 }
 
-/** Asks the demo server to assign, as an automation would (it checks the caller's token). */
-export async function assignByAutomation(session: Session, conversationId: string, assigneeId: string) {
-  const response = await fetch('/demo-api/automation-assign', {
+/** A POST to the demo server as the signed-in agent (it checks the token); its answer, if any. */
+async function askDemoServer(session: Session, path: string, body: Record<string, unknown>): Promise<unknown> {
+  const response = await fetch(path, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${session.access_token}` },
-    body: JSON.stringify({ conversationId, assigneeId }),
+    body: JSON.stringify(body),
   });
   if (!response.ok) throw new Error(((await response.json()) as { message: string }).message);
+  return response.status === 204 ? undefined : response.json();
+}
+
+/** Asks the demo server to assign, as an automation would. */
+export async function assignByAutomation(session: Session, conversationId: string, assigneeId: string): Promise<void> {
+  await askDemoServer(session, '/demo-api/automation-assign', { conversationId, assigneeId });
+}
+
+/** Asks the demo server for a customer's message, inserted as Wacrm's webhook does; what they said. */
+export async function customerWrites(session: Session, conversationId: string): Promise<string> {
+  const answer = (await askDemoServer(session, '/demo-api/customer-message', { conversationId })) as CustomerMessage;
+  return answer.text;
 }

@@ -1,10 +1,12 @@
-// The demo server's own API, next to the page: where the local Supabase is, and an "automation"
-// that assigns conversations server-side as Wacrm's automations do (no user behind the change, so
-// the notification says "Someone"). The service side stays here: the page never sees a service key.
+// The demo server's own API, next to the page: where the local Supabase is, an "automation" that
+// assigns conversations server-side as Wacrm's automations do (no user behind the change, so the
+// notification says "Someone"), and a customer who writes, as Wacrm's WhatsApp webhook inserts
+// inbound messages. The service side stays here: the page never sees a service key.
 import type { IncomingMessage } from 'node:http';
 import type { DevServerConfig } from '@web/dev-server';
 import pg from 'pg';
 import { verifyJwt } from '../../supabase/local/jwt.js';
+import { CUSTOMER_MESSAGE_SQL, CUSTOMER_TEXT_MAX_LENGTH, customerTexts } from './customer-message.js';
 
 type Middleware = NonNullable<DevServerConfig['middleware']>[number];
 
@@ -29,6 +31,12 @@ export interface DemoConfig {
   automation: boolean;
 }
 
+/** The answer of POST /demo-api/customer-message. */
+export interface CustomerMessage {
+  messageId: string;
+  text: string;
+}
+
 /** A uuid as Postgres prints it (any case): what the page sends, and all the endpoint accepts. */
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -45,25 +53,30 @@ export function demoApi(options: DemoApiOptions): DemoApi {
   const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 2 });
   pool.on('error', () => undefined);
 
+  /** The signed-in agent behind a request: the user id of a valid access token, else a 401. */
+  function callerOf(request: IncomingMessage): string {
+    const token = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
+    if (!token) throw new ApiError(401, 'sign in first: the demo server acts for your account');
+    try {
+      const claims = verifyJwt(token, options.jwtSecret);
+      if (claims.role !== 'authenticated' || typeof claims.sub !== 'string' || !UUID.test(claims.sub)) throw new Error('not a user token');
+      return claims.sub;
+    } catch {
+      throw new ApiError(401, 'your session is not valid any more: sign in again');
+    }
+  }
+
   /**
    * Assigns as an automation. The caller must be a signed-in agent, and both the conversation and
    * the assignee must belong to the caller's account: an endpoint with owner rights must not become
    * a way around RLS. No request.jwt.claims are set, so the trigger records no actor.
    */
   async function automationAssign(request: IncomingMessage): Promise<void> {
-    const token = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
-    if (!token) throw new ApiError(401, 'sign in first: the automation runs for your account');
-    let callerId: string;
-    try {
-      const claims = verifyJwt(token, options.jwtSecret);
-      if (claims.role !== 'authenticated' || typeof claims.sub !== 'string' || !UUID.test(claims.sub)) throw new Error('not a user token');
-      callerId = claims.sub;
-    } catch {
-      throw new ApiError(401, 'your session is not valid any more: sign in again');
-    }
-    const body = await readJson(request);
-    const conversationId = uuidField(body, 'conversationId');
-    const assigneeId = uuidField(body, 'assigneeId');
+    const callerId = callerOf(request);
+    const shape = '{"conversationId": "<uuid>", "assigneeId": "<uuid>"}';
+    const body = await readJson(request, shape);
+    const conversationId = uuidField(body, 'conversationId', shape);
+    const assigneeId = uuidField(body, 'assigneeId', shape);
     const { rowCount } = await pool.query(
       `update public.conversations c set assigned_agent_id = $3
         where c.id = $2
@@ -89,6 +102,22 @@ export function demoApi(options: DemoApiOptions): DemoApi {
     }
   }
 
+  /**
+   * A customer writes on a conversation of the caller's account, as the webhook inserts it (the
+   * database owner, no claims): the message_received trigger tells the conversation's assignee, or
+   * folds the message into their unread notification. The text is the caller's, else one of a few.
+   */
+  async function customerMessage(request: IncomingMessage): Promise<CustomerMessage> {
+    const callerId = callerOf(request);
+    const shape = '{"conversationId": "<uuid>", "text"?: "<what the customer says>"}';
+    const body = await readJson(request, shape);
+    const conversationId = uuidField(body, 'conversationId', shape);
+    const text = textField(body, 'text', shape) ?? customerTexts[Math.floor(Math.random() * customerTexts.length)]!;
+    const { rows } = await pool.query<{ messageId: string }>(CUSTOMER_MESSAGE_SQL, [callerId, conversationId, text]);
+    if (!rows[0]) throw new ApiError(404, `no conversation ${conversationId} in your account`);
+    return { messageId: rows[0].messageId, text };
+  }
+
   const routes: Record<string, { method: string; handle: (context: Parameters<Middleware>[0]) => Promise<void> }> = {
     '/demo-api/config': {
       method: 'GET',
@@ -102,6 +131,13 @@ export function demoApi(options: DemoApiOptions): DemoApi {
       handle: async (context) => {
         await automationAssign(context.req);
         context.status = 204;
+      },
+    },
+    '/demo-api/customer-message': {
+      method: 'POST',
+      handle: async (context) => {
+        context.body = await customerMessage(context.req);
+        context.status = 201;
       },
     },
   };
@@ -133,7 +169,8 @@ export function demoApi(options: DemoApiOptions): DemoApi {
   return { middleware, close: () => pool.end() };
 }
 
-async function readJson(request: IncomingMessage): Promise<Record<string, unknown>> {
+/** The request's JSON object; `shape` shows the caller what to send instead of something else. */
+async function readJson(request: IncomingMessage, shape: string): Promise<Record<string, unknown>> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request as AsyncIterable<Buffer>) {
@@ -145,19 +182,32 @@ async function readJson(request: IncomingMessage): Promise<Record<string, unknow
   try {
     body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
   } catch {
-    throw new ApiError(400, 'the body must be JSON: {"conversationId": "<uuid>", "assigneeId": "<uuid>"}');
+    throw new ApiError(400, `the body must be JSON: ${shape}`);
   }
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new ApiError(400, 'the body must be a JSON object: {"conversationId": "<uuid>", "assigneeId": "<uuid>"}');
+    throw new ApiError(400, `the body must be a JSON object: ${shape}`);
   }
   return body as Record<string, unknown>;
 }
 
-function uuidField(body: Record<string, unknown>, name: string): string {
+function uuidField(body: Record<string, unknown>, name: string, shape: string): string {
   const value = body[name];
-  if (value === undefined) throw new ApiError(400, `${name} is missing: send {"conversationId": "<uuid>", "assigneeId": "<uuid>"}`);
+  if (value === undefined) throw new ApiError(400, `${name} is missing: send ${shape}`);
   if (typeof value !== 'string' || !UUID.test(value)) throw new ApiError(400, `${name} must be a uuid, not ${JSON.stringify(value)}`);
   return value;
+}
+
+/** An optional text: absent (or null) is undefined; present, it must say something, briefly. */
+function textField(body: Record<string, unknown>, name: string, shape: string): string | undefined {
+  const value = body[name];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw new ApiError(400, `${name} must be a string, not ${JSON.stringify(value)}: send ${shape}`);
+  const text = value.trim();
+  if (!text) throw new ApiError(400, `${name} is blank: leave it out for a random customer text`);
+  if (text.length > CUSTOMER_TEXT_MAX_LENGTH) {
+    throw new ApiError(400, `${name} has ${text.length} characters; at most ${CUSTOMER_TEXT_MAX_LENGTH}`);
+  }
+  return text;
 }
 
 /**
