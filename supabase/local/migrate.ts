@@ -63,17 +63,34 @@ export async function prepareDatabase(databaseUrl: string, options: PrepareOptio
   await client.connect();
   try {
     await runSqlFile(client, platformFile);
-    const { rows } = await client.query<{ version: string }>(
-      'select version from supabase_migrations.schema_migrations',
+    const { rows } = await client.query<{ version: string; statements: string[] | null }>(
+      'select version, statements from supabase_migrations.schema_migrations',
     );
-    const done = new Set(rows.map((row) => row.version));
+    const done = new Map(rows.map((row) => [row.version, row.statements?.join('') ?? null]));
     const applied: string[] = [];
+    /** Once a file runs again, every later one does too: a later file may redefine what it just reset. */
+    let rerunning = false;
     for (const migration of await listMigrations()) {
-      if (done.has(migration.version)) continue;
+      const text = await readFile(migration.path, 'utf8');
+      if (done.has(migration.version)) {
+        // A file of ours that changed since this database recorded it (a local database kept across
+        // an upgrade of this repository): ours are idempotent, so run it again rather than leave the
+        // database behind the code. The Supabase CLI never does this; it is a development tool's kindness.
+        if (done.get(migration.version) === text && !rerunning) continue;
+        rerunning = true;
+        await runSqlFile(client, migration.path);
+        await client.query('update supabase_migrations.schema_migrations set name = $2, statements = $3 where version = $1', [
+          migration.version,
+          migration.name,
+          [text],
+        ]);
+        applied.push(`${migration.version}_${migration.name} (run again: it or an earlier file changed since it was applied)`);
+        continue;
+      }
       await runSqlFile(client, migration.path);
       await client.query(
         'insert into supabase_migrations.schema_migrations (version, name, statements) values ($1, $2, $3)',
-        [migration.version, migration.name, [await readFile(migration.path, 'utf8')]],
+        [migration.version, migration.name, [text]],
       );
       applied.push(`${migration.version}_${migration.name}`);
     }

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { listMigrations, migrationsDir, runSqlFile } from '../local/migrate.js';
+import { listMigrations, migrationsDir, prepareDatabase, runSqlFile } from '../local/migrate.js';
 import { catalogState, runSqlFileWatchingWrites, useTestDatabase, withScratchDatabase } from './support.js';
 
 const core = join(migrationsDir, '000_wacrm_core.sql');
@@ -89,4 +89,33 @@ test('the local database records applied migrations as the Supabase CLI does', a
     { version: '20261129180000', name: 'notifications_broadcast' },
     { version: '20261204120000', name: 'notification_types' },
   ]);
+});
+
+test('a local database kept from before a migration file changed is brought up to date, later files run again after it', async () => {
+  // As a database made before 000 grew the messages table: 000 recorded with other text, no table.
+  const url = new URL(db.database.databaseUrl);
+  await db.pool.query('drop database if exists kept_across_upgrade with (force)');
+  await db.pool.query('create database kept_across_upgrade');
+  url.pathname = '/kept_across_upgrade';
+  try {
+    await prepareDatabase(url.toString(), { seed: false });
+    const client = new (await import('pg')).default.Client({ connectionString: url.toString() });
+    await client.connect();
+    try {
+      await client.query(`update supabase_migrations.schema_migrations set statements = array['-- the old 000'] where version = '000'`);
+      await client.query('drop trigger on_message_received on public.messages');
+      const again = await prepareDatabase(url.toString(), { seed: false });
+      assert.deepEqual(
+        again.applied.map((name) => name.split(' ')[0]),
+        ['000_wacrm_core', '027_notifications', '20261129180000_notifications_broadcast', '20261204120000_notification_types'],
+      );
+      const { rows } = await client.query(`select tgname from pg_trigger where tgname = 'on_message_received'`);
+      assert.equal(rows.length, 1, 'the later file ran again and put its trigger back');
+      assert.deepEqual((await prepareDatabase(url.toString(), { seed: false })).applied, [], 'nothing changed: nothing runs');
+    } finally {
+      await client.end();
+    }
+  } finally {
+    await db.pool.query('drop database if exists kept_across_upgrade with (force)');
+  }
 });
