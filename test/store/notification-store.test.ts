@@ -5,10 +5,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as delay } from 'node:timers/promises';
 import { NotificationStore, StoreErrorEvent, StoreReceiveEvent } from '../../src/store/notification-store.js';
 import { NotificationSourceError } from '../../src/store/notification-source.js';
-import { FakeDatabase } from './fake-queries.js';
-import { compareNewestFirst } from '../../src/notification.js';
-
-const ME = 'user-me';
+import { compareNewestFirst, FakeDatabase, ME } from '../support/fake-queries.js';
 
 async function loaded(db: FakeDatabase, pageSize = 5) {
   const store = new NotificationStore({ pageSize, recountDelayMs: 1 });
