@@ -73,6 +73,16 @@ export class StoreErrorEvent extends Event {
   }
 }
 
+/** The events a store fires, by type: a listener for `change` is given a StoreChangeEvent. */
+export interface NotificationStoreEventMap {
+  change: StoreChangeEvent;
+  receive: StoreReceiveEvent;
+  error: StoreErrorEvent;
+}
+
+/** A function or an object with `handleEvent`, as EventTarget takes them, for one event class. */
+export type NotificationStoreListener<E extends Event> = ((event: E) => void) | { handleEvent(event: E): void };
+
 const signedOut: NotificationState = Object.freeze({
   userId: null,
   status: 'signed-out',
@@ -165,6 +175,27 @@ export class NotificationStore extends EventTarget {
     return this.#state;
   }
 
+  // Typed for the store's own events; any other type is taken as EventTarget takes it.
+  override addEventListener<K extends keyof NotificationStoreEventMap>(
+    type: K,
+    listener: NotificationStoreListener<NotificationStoreEventMap[K]> | null,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+  override addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void;
+  override addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void {
+    super.addEventListener(type, listener, options);
+  }
+
+  override removeEventListener<K extends keyof NotificationStoreEventMap>(
+    type: K,
+    listener: NotificationStoreListener<NotificationStoreEventMap[K]> | null,
+    options?: boolean | EventListenerOptions,
+  ): void;
+  override removeEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | EventListenerOptions): void;
+  override removeEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | EventListenerOptions): void {
+    super.removeEventListener(type, listener, options);
+  }
+
   /**
    * The archive's list, kept by a store of its own that this one feeds with every change: created
    * on first use, loaded by its first `sync()`. Only an inbox store has one.
@@ -176,7 +207,7 @@ export class NotificationStore extends EventTarget {
       this.#archived.reset(this.#queries, this.#state.status === 'idle' ? undefined : this.#state.userId);
       // Whoever follows this store re-renders when the archive changes too; its errors are ours.
       this.#archived.addEventListener('change', () => this.dispatchEvent(new StoreChangeEvent(this.#state)));
-      this.#archived.addEventListener('error', (event) => this.dispatchEvent(new StoreErrorEvent((event as StoreErrorEvent).error)));
+      this.#archived.addEventListener('error', (event) => this.dispatchEvent(new StoreErrorEvent(event.error)));
     }
     return this.#archived;
   }

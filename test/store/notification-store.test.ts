@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as delay } from 'node:timers/promises';
-import { NotificationStore, StoreErrorEvent, StoreReceiveEvent } from '../../src/store/notification-store.js';
+import { NotificationStore } from '../../src/store/notification-store.js';
 import { NotificationSourceError } from '../../src/store/notification-source.js';
 import { compareNewestFirst, FakeDatabase, ME } from '../support/fake-queries.js';
 
@@ -60,7 +60,7 @@ test('an INSERT is prepended and counted once, however often it arrives', async 
   db.insert();
   const store = await loaded(db);
   const received: string[] = [];
-  store.addEventListener('receive', (event) => received.push((event as StoreReceiveEvent).notification.id));
+  store.addEventListener('receive', (event) => received.push(event.notification.id));
   const row = db.insert();
   store.apply({ type: 'INSERT', row });
   store.apply({ type: 'INSERT', row });
@@ -157,7 +157,7 @@ test('a refused write rolls back and reports write-failed', async () => {
   const store = await loaded(db);
   db.failWrites = new NotificationSourceError('network', 'Failed to fetch');
   const errors: string[] = [];
-  store.addEventListener('error', (event) => errors.push((event as StoreErrorEvent).error.code));
+  store.addEventListener('error', (event) => errors.push(event.error.code));
   assert.equal(await store.markRead(row.id), false);
   assert.equal(store.state.unreadCount, 1);
   assert.equal(store.state.items[0]?.read_at, null);
@@ -174,7 +174,7 @@ test('a problem that lasts is reported once; after a recovery, the next one is r
   db.failReads = new NotificationSourceError('permission-denied', 'Loading notifications: the database refused access (42501).');
   const store = new NotificationStore({ recountDelayMs: 1 });
   const errors: string[] = [];
-  store.addEventListener('error', (event) => errors.push((event as StoreErrorEvent).error.code));
+  store.addEventListener('error', (event) => errors.push(event.error.code));
   store.reset(db, ME);
   // The first load, the channel's SUBSCRIBED and its "Subscribed to PostgreSQL": one problem.
   await Promise.all([store.sync(), store.sync(), store.sync()]);
@@ -196,7 +196,7 @@ test('every failed write is reported: each is the user’s action', async () => 
   const store = await loaded(db);
   db.failWrites = new NotificationSourceError('network', 'Failed to fetch');
   const errors: string[] = [];
-  store.addEventListener('error', (event) => errors.push((event as StoreErrorEvent).error.code));
+  store.addEventListener('error', (event) => errors.push(event.error.code));
   await store.markRead(first.id);
   await store.markRead(second.id);
   await store.markRead(first.id);
@@ -255,7 +255,7 @@ test('catch-up after a gap: new rows, read states changed elsewhere and deletion
   const store = await loaded(db);
   await store.loadMore();
   const received: string[] = [];
-  store.addEventListener('receive', (event) => received.push((event as StoreReceiveEvent).notification.id));
+  store.addEventListener('receive', (event) => received.push(event.notification.id));
   // While disconnected: no events at all.
   const fresh = [db.insert(), db.insert()];
   db.update(rows[7]!.id, { read_at: '2026-11-27T12:00:00Z' });
@@ -371,7 +371,7 @@ test('a row beyond the window that moves to the top is listed once, counted once
   const store = await loaded(db);
   assert.equal(store.state.unreadCount, 1, 'the old unread message, beyond the window, is counted');
   const received: string[] = [];
-  store.addEventListener('receive', (event) => received.push((event as StoreReceiveEvent).notification.id));
+  store.addEventListener('receive', (event) => received.push(event.notification.id));
 
   const { row, previous } = coalesce(db, oldest.id, 2);
   store.apply({ type: 'UPDATE', row, previous });
@@ -446,7 +446,7 @@ test('a refused mark-seen rolls back and reports write-failed', async () => {
   for (let i = 0; i < 3; i++) db.insert();
   const store = await loaded(db);
   const errors: string[] = [];
-  store.addEventListener('error', (event) => errors.push((event as StoreErrorEvent).error.code));
+  store.addEventListener('error', (event) => errors.push(event.error.code));
   db.failWrites = new NotificationSourceError('permission-denied', 'refused');
   assert.equal(await store.markSeen(store.state.items.map((item) => item.id)), false);
   assert.deepEqual(errors, ['write-failed']);
