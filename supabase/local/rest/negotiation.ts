@@ -76,8 +76,10 @@ export function requestedSchema(request: IncomingMessage, method: string): strin
 export function rangeHeader(request: IncomingMessage): { from: number; to?: number } | undefined {
   const match = request.headers.range?.trim().match(/^(?:items=)?(\d+)-(\d*)$/);
   if (!match) return undefined;
-  const from = Number(match[1]);
-  const to = match[2] ? Number(match[2]) : undefined;
+  // Past 2^53 a row number is no longer exact in JavaScript; no table has that many rows.
+  const exact = (digits: string) => Math.min(Number(digits), Number.MAX_SAFE_INTEGER);
+  const from = exact(match[1]!);
+  const to = match[2] ? exact(match[2]) : undefined;
   if (to !== undefined && to < from) {
     throw pgrstError(416, 'PGRST103', 'Requested range not satisfiable',
       'The lower boundary must be lower than or equal to the upper boundary in the Range header.');

@@ -310,13 +310,19 @@ function parseCount(name: string, text: string): number {
   if (!/^-?\d+$/.test(text)) {
     throw queryParamError(`"failed to parse ${name} parameter (${text})" (line 1, column 1)`, 'unexpected input expecting an integer');
   }
-  const value = Number(text);
-  if (value < 0) {
+  const value = BigInt(text);
+  if (value < 0n) {
     if (name === 'limit') throw pgrstError(416, 'PGRST103', 'Requested range not satisfiable', 'Limit should be greater than or equal to zero.');
     throw queryParamError(`"failed to parse ${name} parameter (${text})"`, 'offset should be greater than or equal to zero');
   }
-  return value;
+  if (value > MAX_BIGINT) throw queryParamError(`"failed to parse ${name} parameter (${text})"`, 'the number does not fit a bigint');
+  // Past 2^53 a number is no longer exact in JavaScript; no table has that many rows, so the
+  // page is the same.
+  return value > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(value);
 }
+
+/** Postgres's limit and offset are bigints: PostgREST's larger numbers fail there. */
+const MAX_BIGINT = 2n ** 63n - 1n;
 
 function parseColumnList(name: string, text: string): string[] {
   return splitTopLevel(text, `${name} parameter`).map((part) => {

@@ -33,18 +33,23 @@ export function rangeStatus(offset: number, pageSize: number, total: number | nu
  */
 export const MAX_ROWS = 1000;
 
-/** Combines limit/offset with a Range header and MAX_ROWS: the rows all of them allow. */
+/**
+ * Combines limit/offset with a Range header and MAX_ROWS: the rows all of them allow. Counted in
+ * rows from the offset, never as `offset + limit`: near 2^53 that sum is no longer exact and the
+ * page would grow past MAX_ROWS.
+ */
 export function restrictRange(
   offset: number | undefined,
   limit: number | undefined,
   header: { from: number; to?: number } | undefined,
 ): { offset: number; limit?: number } {
   let lower = offset ?? 0;
-  let upper = limit === undefined ? Infinity : lower + limit - 1;
+  let rows = limit ?? Infinity;
   if (header) {
-    lower = Math.max(lower, header.from);
-    upper = Math.min(upper, header.to ?? Infinity);
+    const from = Math.max(lower, header.from);
+    rows -= from - lower;
+    lower = from;
+    if (header.to !== undefined) rows = Math.min(rows, header.to - lower + 1);
   }
-  upper = Math.min(upper, lower + MAX_ROWS - 1);
-  return { offset: lower, limit: Math.max(0, upper - lower + 1) };
+  return { offset: lower, limit: Math.max(0, Math.min(rows, MAX_ROWS)) };
 }
