@@ -32,12 +32,22 @@ export interface ResultRow {
   first: string | null;
 }
 
+/**
+ * A JSON request body: the value, read for its shape and keys, and the text as sent, which is what
+ * goes to Postgres, as PostgREST passes it. Serialising the value again would differ from the text
+ * and fail where Postgres does not (JSON.stringify overflows the stack on deep nesting).
+ */
+export interface JsonBody {
+  value: unknown;
+  text: string;
+}
+
 /** The JSON request body; PGRST102 when it does not parse. An empty body is `undefined`. */
-export async function readJsonBody(request: IncomingMessage): Promise<unknown> {
+export async function readJsonBody(request: IncomingMessage): Promise<JsonBody | undefined> {
   const text = await readBody(request);
   if (text.trim() === '') return undefined;
   try {
-    return JSON.parse(text) as unknown;
+    return { value: JSON.parse(text) as unknown, text };
   } catch {
     throw pgrstError(400, 'PGRST102', 'Empty or invalid json');
   }

@@ -6,7 +6,7 @@ import { negotiateMedia, parsePreferences } from './negotiation.js';
 import { parseQueryParams } from './query-params.js';
 import { rangeStatus, restrictRange } from './range.js';
 import { isPlainObject, readJsonBody, type RestRequest, type RestResponse, type ResultRow } from './request.js';
-import { callStatement } from './sql.js';
+import { callStatement, type Arguments } from './sql.js';
 import { inRequestTransaction } from './transaction.js';
 
 /** PGRST202 with PostgREST's wording. */
@@ -35,20 +35,20 @@ export async function handleRpc(rest: RestRequest, name: string): Promise<RestRe
   // For GET, a parameter named like an argument of the function is an argument; the rest filter the result.
   const argumentNames = new Set(routines.flatMap((routine) => routine.parameters.map((parameter) => parameter.name)));
   const query = parseQueryParams(rest.url.searchParams, (key) => isRead && (routines.length === 0 || argumentNames.has(key)));
-  let args: Record<string, unknown>;
+  let args: Arguments;
   if (isRead) {
-    args = Object.fromEntries(query.other);
+    // Without any function of that name, every GET parameter was meant as an argument.
+    const values = Object.fromEntries(query.other);
+    args = { values, json: JSON.stringify(values) };
   } else {
     const body = await readJsonBody(rest.request);
-    if (body !== undefined && !isPlainObject(body)) {
+    if (body !== undefined && !isPlainObject(body.value)) {
       throw pgrstError(400, 'PGRST102', 'Empty or invalid json', 'The arguments must be a JSON object');
     }
-    args = body ?? {};
+    args = body === undefined ? { values: {}, json: '{}' } : { values: body.value as Record<string, unknown>, json: body.text };
   }
-  // Without any function of that name, every GET parameter was meant as an argument.
-  if (routines.length === 0 && isRead) args = Object.fromEntries(query.other);
-  const routine = chooseRoutine(routines, Object.keys(args));
-  if (!routine) throw noSuchFunction(rest.schema, name, Object.keys(args).sort());
+  const routine = chooseRoutine(routines, Object.keys(args.values));
+  if (!routine) throw noSuchFunction(rest.schema, name, Object.keys(args.values).sort());
 
   const media = negotiateMedia(rest.request);
   const preferences = parsePreferences(rest.request);

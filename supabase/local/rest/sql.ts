@@ -155,6 +155,8 @@ function returningClause(result: WriteResult, source: Source): string {
 export interface InsertOptions extends WriteResult {
   columns: string[];
   rows: Array<Record<string, unknown>>;
+  /** The rows as the JSON array text the client sent (an object is wrapped in brackets). */
+  rowsJson: string;
   /** missing=default: a column a row does not mention gets its default, not NULL. */
   missingDefault: boolean;
   conflict?: { columns: string[]; resolution: 'merge-duplicates' | 'ignore-duplicates' };
@@ -168,17 +170,19 @@ export function insertStatement(table: Table, options: InsertOptions): Statement
   let insert: string;
   if (options.columns.length === 0) {
     // `{}` or `[{}, {}]`: one row of defaults per object.
-    insert = `insert into ${source.from} select from json_populate_recordset(${rowType}, ${params.add(JSON.stringify(options.rows))}::json) _`;
+    insert = `insert into ${source.from} select from json_populate_recordset(${rowType}, ${params.add(options.rowsJson)}::json) _`;
   } else if (options.missingDefault) {
     // DEFAULT is only allowed in a VALUES list: one row per JSON object, each cell taken from that
     // object by json_populate_record (the same conversions PostgREST's json_populate_recordset does).
-    const rows = options.rows.map((row) => {
-      const record = `json_populate_record(${rowType}, ${params.add(JSON.stringify(row))}::json)`;
-      return `(${options.columns.map((column) => (column in row ? `(${record}).${quoteIdent(column)}` : 'default')).join(', ')})`;
+    const all = params.add(options.rowsJson);
+    const rows = options.rows.map((row, index) => {
+      const record = `json_populate_record(${rowType}, ${all}::json -> ${index})`;
+      // Own keys only: a row without "constructor" must not find Object.prototype's.
+      return `(${options.columns.map((column) => (Object.hasOwn(row, column) ? `(${record}).${quoteIdent(column)}` : 'default')).join(', ')})`;
     });
     insert = `insert into ${source.from} (${columnList}) values ${rows.join(', ')}`;
   } else {
-    insert = `insert into ${source.from} (${columnList}) select ${columnList} from json_populate_recordset(${rowType}, ${params.add(JSON.stringify(options.rows))}::json) _`;
+    insert = `insert into ${source.from} (${columnList}) select ${columnList} from json_populate_recordset(${rowType}, ${params.add(options.rowsJson)}::json) _`;
   }
   let conflict = '';
   if (options.conflict) {
@@ -195,15 +199,18 @@ export function insertStatement(table: Table, options: InsertOptions): Statement
 }
 
 export interface UpdateOptions extends WriteResult {
-  values: Record<string, unknown>;
+  /** The keys of the body: the columns set. */
+  columns: string[];
+  /** The body as the JSON object text the client sent. */
+  valuesJson: string;
   conditions: Condition[];
 }
 
 export function updateStatement(table: Table, options: UpdateOptions): Statement {
   const source = tableSource(table);
   const params = new Parameters();
-  const body = params.add(JSON.stringify(options.values));
-  const assignments = Object.keys(options.values).map((column) => `${quoteIdent(column)} = pgrst_body.${quoteIdent(column)}`);
+  const body = params.add(options.valuesJson);
+  const assignments = options.columns.map((column) => `${quoteIdent(column)} = pgrst_body.${quoteIdent(column)}`);
   const where = whereClause(options.conditions, source, params);
   const text = `with pgrst_source as (
     update ${source.from} set ${assignments.join(', ')}
@@ -235,17 +242,24 @@ export function deleteStatement(table: Table, options: DeleteOptions): Statement
  * typed by the function's own parameter types (from pg_catalog), as PostgREST does. Only the
  * arguments given are passed, so the others keep their defaults.
  */
-function callExpression(routine: RoutineInfo, args: Record<string, unknown>, params: Parameters): string {
-  const given = routine.parameters.filter((parameter) => parameter.name in args);
+function callExpression(routine: RoutineInfo, args: Arguments, params: Parameters): string {
+  // Own keys only: an argument named "constructor" is given only when the body has it.
+  const given = routine.parameters.filter((parameter) => Object.hasOwn(args.values, parameter.name));
   const name = `${quoteIdent(routine.schema)}.${quoteIdent(routine.name)}`;
   if (given.length === 0) return `${name}()`;
   const definitions = given.map((parameter) => `${quoteIdent(parameter.name)} ${parameter.type}`).join(', ');
-  const record = `json_to_record(${params.add(JSON.stringify(args))}::json) as pgrst_args(${definitions})`;
+  const record = `json_to_record(${params.add(args.json)}::json) as pgrst_args(${definitions})`;
   const named = given.map((parameter) => `${quoteIdent(parameter.name)} => (select pgrst_args.${quoteIdent(parameter.name)} from ${record})`);
   return `${name}(${named.join(', ')})`;
 }
 
-export function callStatement(routine: RoutineInfo, args: Record<string, unknown>, read: ReadOptions): Statement {
+/** A call's named arguments: the object (for its keys) and its JSON text (what Postgres reads). */
+export interface Arguments {
+  values: Record<string, unknown>;
+  json: string;
+}
+
+export function callStatement(routine: RoutineInfo, args: Arguments, read: ReadOptions): Statement {
   const params = new Parameters();
   const call = callExpression(routine, args, params);
   if (routine.returnsVoid) {

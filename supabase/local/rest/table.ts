@@ -133,7 +133,7 @@ async function insert(rest: RestRequest, table: Table, query: QueryParams): Prom
   const media = negotiateMedia(rest.request);
   const preferences = parsePreferences(rest.request);
   const body = await readJsonBody(rest.request);
-  const rows = Array.isArray(body) ? body : [body];
+  const rows = Array.isArray(body?.value) ? body.value : [body?.value];
   if (body === undefined || !rows.every(isPlainObject)) {
     throw pgrstError(400, 'PGRST102', 'Empty or invalid json', 'The body must be a JSON object or an array of objects');
   }
@@ -150,6 +150,7 @@ async function insert(rest: RestRequest, table: Table, query: QueryParams): Prom
   const statement = insertStatement(checked, {
     columns,
     rows,
+    rowsJson: Array.isArray(body.value) ? body.text : `[${body.text}]`,
     missingDefault: preferences.missingDefault,
     ...(preferences.resolution && conflictColumns.length > 0
       ? { conflict: { columns: conflictColumns, resolution: preferences.resolution } }
@@ -167,16 +168,18 @@ async function update(rest: RestRequest, table: Table, query: QueryParams): Prom
   const media = negotiateMedia(rest.request);
   const preferences = parsePreferences(rest.request);
   const body = await readJsonBody(rest.request);
-  if (!isPlainObject(body)) throw pgrstError(400, 'PGRST102', 'Empty or invalid json', 'The body of a PATCH must be a JSON object');
+  const values = body?.value;
+  if (!isPlainObject(values)) throw pgrstError(400, 'PGRST102', 'Empty or invalid json', 'The body of a PATCH must be a JSON object');
   if (query.limit !== undefined || query.offset !== undefined) throw notSupported('limit/offset on PATCH');
-  const checked = await checkedTable(rest, table, query, Object.keys(body));
-  if (Object.keys(body).length === 0) {
+  const checked = await checkedTable(rest, table, query, Object.keys(values));
+  if (Object.keys(values).length === 0) {
     // Nothing to set: PostgREST changes nothing and answers as for zero rows.
     return writeResponse({ withBody: 200, empty: 204 }, { total: null, page: '0', body: '[]', first: null }, preferences,
       false, contentRange(0, -1, preferences.count ? 0 : null), media.contentType, preferenceApplied(preferences, ['return', 'count']));
   }
   const statement = updateStatement(checked, {
-    values: body,
+    columns: Object.keys(values),
+    valuesJson: body!.text,
     conditions: query.conditions,
     returning: returning(preferences, query),
     stripNulls: media.stripNulls,
