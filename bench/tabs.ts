@@ -165,7 +165,7 @@ export async function benchTabs(options: TabsOptions): Promise<TabsFigures> {
         const at = await Promise.all(arrivals);
         missing += at.filter((arrival) => arrival === undefined).length;
         if (index >= warmUp && at.every((arrival) => arrival !== undefined)) {
-          const times = at as number[];
+          const times = at;
           const reference = leader >= 0 ? times[leader]! : Math.min(...times);
           leaderLatencies.push(reference - committedAt);
           allTabsLatencies.push(Math.max(...times) - committedAt);

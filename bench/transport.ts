@@ -326,7 +326,7 @@ async function runChild(options: Omit<TransportOptions, 'log'>): Promise<void> {
       live = 0;
     }
     const counts = await countAtSizes(true);
-    let joinedSoFar = counts.at(-1)?.subscribers ?? 0;
+    const joinedSoFar = counts.at(-1)?.subscribers ?? 0;
     const { rows: info } = await stats.query<{ dealloc: string }>('select dealloc from pg_stat_statements_info');
     if (Number(info[0]?.dealloc ?? 0) > 0) findings.push(`pg_stat_statements evicted entries (${info[0]!.dealloc}): the counts may be low`);
 

@@ -79,7 +79,7 @@ async function scratchApp(dir: string): Promise<void> {
         '--no-fund',
         '--no-update-notifier',
         '--loglevel=error',
-        join(dir, packed!.filename),
+        join(dir, packed.filename),
         `@supabase/supabase-js@${supabase.version}`,
       ],
       app,

@@ -62,7 +62,7 @@ try {
   }, {}, bellOf('teammate'));
   await new Promise((resolve) => setTimeout(resolve, 300)); // fonts and relative times settle
   await mkdir(dirname(output), { recursive: true });
-  await page.screenshot({ path: output as `${string}.png` });
+  await page.screenshot({ path: output });
   console.log(`Saved ${output}`);
 } finally {
   await browser.close();

@@ -83,7 +83,7 @@ export function openPostgresChanges(client: SupabaseClient, userId: string, hand
       : null,
   );
   handlers.status('connecting');
-  channel.subscribe((status, error) => watcher.update(status as ChannelStatus, error));
+  channel.subscribe((status, error) => watcher.update(status, error));
   return {
     topic,
     close: async () => {
@@ -171,7 +171,7 @@ function openBroadcast(client: SupabaseClient, topic: string, accessToken?: stri
     if (![...(broadcasts.get(client)?.values() ?? [])].includes(shared)) return; // closed meanwhile
     channel.subscribe((status, error) => {
       shared.status = { value: status as ChannelStatus, error };
-      for (const watcher of shared.members.values()) watcher.update(status as ChannelStatus, error);
+      for (const watcher of shared.members.values()) watcher.update(status, error);
     });
   };
   // A private join must carry the user's token: it is the join that RLS authorises.

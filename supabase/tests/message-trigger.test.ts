@@ -303,7 +303,7 @@ async function withCommittedTeam(work: (team: { bob: string; conversation: strin
     const world = new World(setup);
     account = await world.account(`Committed ${Math.random()}`);
     users.push(await world.agent(account, 'Alice'), await world.agent(account, 'Bob'));
-    const conversation = await world.conversation(account, await world.contact(account, 'Maria Silva'), users[1]!);
+    const conversation = await world.conversation(account, await world.contact(account, 'Maria Silva'), users[1]);
     await work({ bob: users[1]!, conversation, account });
   } finally {
     await setup.query('delete from public.accounts where id = $1', [account]);

@@ -79,7 +79,7 @@ const apt = (pkg: string, variable: string) => `apt-get install ${pkg} (or set $
 
 function chromium(): BrowserLauncher {
   return chromeLauncher({
-    puppeteer: puppeteerCore as never, // named "Chromium" in the report
+    puppeteer: puppeteerCore, // named "Chromium" in the report
     launchOptions: {
       executablePath: required(chromiumPath, 'chromium', apt('chromium', 'CHROMIUM_PATH')),
       headless: true,
@@ -91,14 +91,14 @@ function chromium(): BrowserLauncher {
 function firefox(): BrowserLauncher {
   const executablePath = required(process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr', 'firefox-esr', apt('firefox-esr', 'FIREFOX_PATH'));
   return chromeLauncher({
-    puppeteer: puppeteerCore as never,
+    puppeteer: puppeteerCore,
     // puppeteer over BiDi knows no code names for keys that type a character ('Space'): send the character.
     createPage: async ({ context }) => {
       const page = await context.newPage();
       const { keyboard } = page;
       for (const method of ['press', 'down', 'up'] as const) {
         const send = keyboard[method].bind(keyboard) as (key: string, options?: object) => Promise<void>;
-        keyboard[method] = ((key: string, options?: object) => send(typedKey(key), options)) as never;
+        keyboard[method] = ((key: string, options?: object) => send(typedKey(key), options));
       }
       return page;
     },

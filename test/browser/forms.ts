@@ -214,7 +214,7 @@ export function formsReporter(): Reporter {
   return {
     onTestRunFinished({ sessions }) {
       const tallies = new Map<string, Tally>();
-      for (const session of sessions as TestSession[]) {
+      for (const session of sessions) {
         const key = `${session.group.name} in ${session.browser.name}`;
         const tally = tallies.get(key) ?? { files: 0, passed: 0, failed: 0, skipped: 0, ms: 0, failures: [] };
         const where = `[${session.group.name}, ${session.browser.name}] ${relative(root, session.testFile)}`;

@@ -53,7 +53,7 @@ async function signInCounting(agent: Agent, { realtimeBlocked = false } = {}): P
   const client = createClient(url, anonKey, {
     auth: { storageKey: `lifecycle-${agent.id}-${Math.random()}`, persistSession: false, autoRefreshToken: false },
     global: { fetch: requests.fetch },
-    ...(realtimeBlocked ? { realtime: { transport: BlockedWebSocket as unknown as typeof WebSocket } } : {}),
+    ...(realtimeBlocked ? { realtime: { transport: BlockedWebSocket } } : {}),
   });
   const { data, error } = await client.auth.signInWithPassword({ email: agent.email, password });
   if (error || !data.session) throw new Error(`sign-in failed: ${error?.message}`);

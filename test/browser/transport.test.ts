@@ -76,7 +76,7 @@ describe('transport="broadcast"', () => {
     const { element: bell } = await mountSignedIn(me, 'wacrm-notification-bell');
     await eventually(() => isLive(bell) && badgeText(bell) === '1', 'live on postgres_changes');
     const store = bell.activeStore;
-    (bell as WacrmNotificationBell).transport = 'broadcast';
+    (bell).transport = 'broadcast';
     await eventually(() => isLive(bell), 'live on broadcast');
     expect(bell.activeStore, 'the same list').to.equal(store);
     await assignToMe();

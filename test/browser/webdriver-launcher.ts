@@ -197,8 +197,8 @@ export class WebDriverLauncher implements BrowserLauncher, EngineControls {
       driver.kill('SIGKILL');
       xvfb.kill('SIGKILL');
     });
-    driver.stdout!.on('data', (chunk: Buffer) => (output += chunk));
-    driver.stderr!.on('data', (chunk: Buffer) => (output += chunk));
+    driver.stdout.on('data', (chunk: Buffer) => (output += chunk));
+    driver.stderr.on('data', (chunk: Buffer) => (output += chunk));
     const exited = new Promise<never>((_, reject) =>
       driver.once('exit', (code) => reject(new Error(`${this.options.driverPath} exited with ${code}: ${output.trim()}`))),
     );

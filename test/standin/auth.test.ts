@@ -31,7 +31,7 @@ async function signedIn(agent: Agent): Promise<{ client: SupabaseClient; accessT
   const client = nodeClient(target);
   const { data, error } = await client.auth.signInWithPassword({ email: agent.email, password: PASSWORD });
   assert.equal(error, null);
-  return { client, accessToken: data.session!.access_token, refreshToken: data.session!.refresh_token };
+  return { client, accessToken: data.session.access_token, refreshToken: data.session.refresh_token };
 }
 
 /** `promise`, or a failure after `ms` (the timer is cleared either way). */
@@ -57,7 +57,7 @@ test('signing in with email and password gives a session whose token says who si
   const before = Math.floor(Date.now() / 1000);
   const { data, error } = await client.auth.signInWithPassword({ email: agent.email, password: PASSWORD });
   assert.equal(error, null);
-  const session = data.session!;
+  const session = data.session;
   assert.equal(session.token_type, 'bearer');
   assert.equal(session.user.id, agent.id);
   assert.equal(session.user.email, agent.email);
@@ -127,7 +127,7 @@ test('getUser returns the signed-in user with its identities and metadata', asyn
   const { client } = await signedIn(agent);
   const { data, error } = await client.auth.getUser();
   assert.equal(error, null);
-  const user = data.user!;
+  const user = data.user;
   assert.equal(user.id, agent.id);
   assert.equal(user.email, agent.email);
   assert.equal(user.aud, 'authenticated');
@@ -243,7 +243,7 @@ test('admin.createUser needs the service_role key; the user it creates can sign 
   const admin = nodeClient(target, target.serviceRoleKey);
   const { data, error } = await admin.auth.admin.createUser(attributes);
   assert.equal(error, null);
-  const user = data.user!;
+  const user = data.user;
   assert.equal(user.email, email);
   assert.ok(user.email_confirmed_at);
   assert.equal(user.user_metadata.full_name, 'Created By Admin');
@@ -278,7 +278,7 @@ test('deleting a user ends its sessions and its password no longer signs in', as
   const { data } = await client.auth.signInWithPassword({ email, password: 'short-lived-user' });
   const session = data.session!;
 
-  assert.equal((await admin.auth.admin.deleteUser(created.data.user!.id)).error, null);
+  assert.equal((await admin.auth.admin.deleteUser(created.data.user.id)).error, null);
 
   const refreshed = await nodeClient(target).auth.refreshSession({ refresh_token: session.refresh_token });
   assert.equal(refreshed.data.session, null);
@@ -286,7 +286,7 @@ test('deleting a user ends its sessions and its password no longer signs in', as
   assert.equal((await client.auth.getUser(session.access_token)).data.user, null);
   const again = await nodeClient(target).auth.signInWithPassword({ email, password: 'short-lived-user' });
   assert.equal(again.error?.code, 'invalid_credentials');
-  const lookup = await admin.auth.admin.getUserById(created.data.user!.id);
+  const lookup = await admin.auth.admin.getUserById(created.data.user.id);
   assert.equal(lookup.error?.status, 404);
   assert.equal(lookup.error?.code, 'user_not_found');
 });
@@ -311,7 +311,7 @@ test('an expired access token is refused, and the client refreshes before using 
     client.auth.onAuthStateChange((event) => void events.push(event));
     const { data, error } = await client.auth.signInWithPassword({ email: agent.email, password: PASSWORD });
     assert.equal(error, null);
-    const original = data.session!;
+    const original = data.session;
     assert.equal(original.expires_in, 2);
 
     await new Promise((resolve) => setTimeout(resolve, 3000));

@@ -62,11 +62,11 @@ async function clientFor(agent: Agent | null, { vsn = '2.0.0', token }: { vsn?: 
   const client = tokenOf
     ? createClient(target.url, target.anonKey, {
         accessToken: async () => tokenOf(),
-        realtime: { transport: WebSocket as never, vsn } as never,
+        realtime: { transport: WebSocket as never, vsn },
       })
     : createClient(target.url, target.anonKey, {
         auth: { persistSession: false, autoRefreshToken: false },
-        realtime: { transport: WebSocket as never, vsn } as never,
+        realtime: { transport: WebSocket as never, vsn },
       });
   clients.push(client);
   await client.realtime.setAuth();

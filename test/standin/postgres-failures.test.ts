@@ -22,8 +22,8 @@ async function runScript(script: string, args: string[], wrapper: string[] = [])
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, DATABASE_URL: '' },
   });
-  const stdout = collect(child.stdout!);
-  const stderr = collect(child.stderr!);
+  const stdout = collect(child.stdout);
+  const stderr = collect(child.stderr);
   const { code } = await exitOf(child);
   return { code, stdout: stdout.text, stderr: stderr.text };
 }
@@ -152,7 +152,7 @@ test('a server whose starter dies without stopping it (SIGKILL) stops too', { ti
   t.after(async () => {
     child.kill('SIGKILL');
   });
-  const stdout = collect(child.stdout!);
+  const stdout = collect(child.stdout);
   await stdout.waitFor(/^\d+$/m, child, "the server's pid");
   assert.equal(processesMentioning(server).length > 0, true, 'the server runs');
 

@@ -37,8 +37,8 @@ test('as root, `npm run supabase` runs from a clone in a private folder, serves,
     env: { ...process.env, DATABASE_URL: '' },
   });
   t.after(stopOnFailure(child));
-  const stdout = collect(child.stdout!);
-  const stderr = collect(child.stderr!);
+  const stdout = collect(child.stdout);
+  const stderr = collect(child.stderr);
   const [line] = await stdout.waitFor(/^\{.*\}$/m, child, 'JSON line');
   const details = JSON.parse(line) as { url: string; anonKey: string; databaseUrl: string; seeded: boolean };
   assert.equal(details.seeded, true);
@@ -143,8 +143,8 @@ test('an ordinary user runs the stand-in from its own private clone; the databas
 
   for (const firstStart of [true, false]) {
     const child = startCommand();
-    const stdout = collect(child.stdout!);
-    const stderr = collect(child.stderr!);
+    const stdout = collect(child.stdout);
+    const stderr = collect(child.stderr);
     const [line] = await stdout.waitFor(/^\{.*\}$/m, child, 'JSON line');
     const details = JSON.parse(line) as { databaseUrl: string; seeded: boolean };
     assert.equal(details.seeded, firstStart, 'seeded on the first start only');

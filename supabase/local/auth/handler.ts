@@ -47,7 +47,7 @@ const routes: Array<{ method: string; path: RegExp; run: Route }> = [
         throw new AuthError(400, 'validation_failed', `Unsupported logout scope "${scope}"`);
       }
       const { user, sessionId } = await requireUser(standIn, request);
-      await endSessions(standIn.adminPool, user.id, sessionId, scope as LogoutScope);
+      await endSessions(standIn.adminPool, user.id, sessionId, scope);
       return { status: 204 };
     },
   },

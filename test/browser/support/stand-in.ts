@@ -22,7 +22,7 @@ const standIn = () => (info ??= executeServerCommand('standin:info') as Promise<
 export const standInInfo = standIn;
 
 export async function command<T>(name: string, payload?: Record<string, unknown>): Promise<T> {
-  return (await executeServerCommand(`standin:${name}`, payload)) as T;
+  return (await executeServerCommand(`standin:${name}`, payload));
 }
 
 /** A team: one account, agents in it, a contact and a conversation to assign. */
