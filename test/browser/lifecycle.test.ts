@@ -25,6 +25,8 @@ import {
   standInInfo,
   team,
   unreadInDatabase,
+  unseenInDatabase,
+  until,
   type Agent,
 } from './support/stand-in.js';
 import { badgeText, isLive } from './support/live.js';
@@ -137,7 +139,7 @@ describe('lifecycles of real pages', () => {
     const { client, session } = await signedInAs(me);
     page = await openPage(`<!doctype html><html lang="en"><head>${importMap()}</head><body></body></html>`);
     const events = record(page.document);
-    const early = page.document.createElement('wacrm-notification-bell') as WacrmNotificationBell;
+    const early = page.document.createElement('wacrm-notification-bell');
     early.supabase = client;
     early.session = session;
     page.document.body.append(early);
@@ -207,6 +209,8 @@ describe('lifecycles of real pages', () => {
       await eventually(() => isLive(bell) && badgeText(bell) === '1', 'live with 1 unread');
       await bell.show();
       const store = bell.activeStore;
+      // Opening marks what it shows as seen: a write the user's look caused, let it land first.
+      await until(async () => (await unseenInDatabase(me)) === 0, 'the open panel marked its rows seen');
 
       bell.remove();
       const requestsAtRemoval = requests.requests.length;

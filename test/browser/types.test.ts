@@ -3,7 +3,7 @@
 // the reader's language from `data` and keep every count equal to the database.
 import { expect } from '@open-wc/testing';
 import 'wacrm-notifications/define';
-import type { WacrmNotificationBell, WacrmNotificationPanel } from 'wacrm-notifications';
+import type { WacrmNotificationPanel } from 'wacrm-notifications';
 import { panelOf, part, parts, settle } from './support/dom.js';
 import { badgeText, expectEqualsDatabase, isLive, mountSignedIn } from './support/live.js';
 import {
@@ -245,7 +245,9 @@ describe('seen and archive', () => {
 
     // The archive lists all three, newest first; restoring one brings it back, unread.
     part<HTMLButtonElement>(panel, 'filter-option--archived')!.click();
-    await eventually(() => entries(panel).length === 3, 'three archived');
+    await settle(panel);
+    expect(panel.filter).to.equal('archived');
+    await eventually(() => parts(panel, 'restore').length === 3, 'three archived');
     expect(parts(panel, 'restore')).to.have.length(3);
     const restored = entries(panel).find((entry) => entry.id === first!.id)!;
     panel.shadowRoot!.querySelector<HTMLButtonElement>(`[data-id="${restored.id}"] + [part="restore"]`)!.click();
