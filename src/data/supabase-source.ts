@@ -54,7 +54,7 @@ export type RequestKind = 'read' | 'write';
  */
 export function classify(error: PostgrestLikeError, action: string, kind: RequestKind = 'read'): NotificationSourceError {
   const code = error.code ?? '';
-  const message = error.message ?? String(error);
+  const message = error.message ?? error.details ?? error.hint ?? 'no message';
   const specific = (type: NotificationErrorCode, text: string) =>
     new NotificationSourceError(type, `${action}: ${text}`, error);
   // 42703 / PGRST204: a column of a later migration (data, seen_at, archived_at) is missing.
@@ -181,9 +181,10 @@ export class SupabaseNotificationSource implements NotificationQueries {
 
   /** A write RPC of the migrations, returning how many rows it changed. */
   async #call(name: string, args: { ids: string[] | null }, action: string): Promise<number> {
-    const { data, error } = await this.client.rpc(name, args);
-    if (error) throw classify(error, action, 'write');
-    return typeof data === 'number' ? data : 0;
+    // The client is untyped (any schema): what the function answered is checked, not trusted.
+    const result: { data: unknown; error: PostgrestLikeError | null } = await this.client.rpc(name, args);
+    if (result.error) throw classify(result.error, action, 'write');
+    return typeof result.data === 'number' ? result.data : 0;
   }
 
   async fetchPreferences(): Promise<NotificationPreferences> {

@@ -168,22 +168,27 @@ export class TabShare implements LiveSubscription {
     this.#hiddenTimer = setTimeout(() => {
       void navigator.locks.query().then(({ pending }) => {
         if (!this.leading || document.visibilityState !== 'hidden') return;
-        if (pending?.some((lock) => lock.name === this.name)) void this.#handOver();
+        if (pending?.some((lock) => lock.name === this.name)) this.#handOver();
         // Nobody waits yet: look again, for a tab opened while this one stays hidden.
         else this.#onVisibility();
       });
     }, HIDDEN_HANDOVER_MS);
   };
 
-  /** Gives the connection up and queues for it again, behind the tabs already waiting. */
-  #handOver = async () => {
+  /**
+   * Gives the connection up and queues for it again, behind the tabs already waiting. A listener
+   * (freeze, pagehide): nobody awaits it, so a failure to close is logged here.
+   */
+  #handOver = (): void => {
     if (!this.leading) {
       this.#waiting?.abort();
       return;
     }
     this.handlers.status('connecting');
-    await this.#stopLeading();
-    this.#request();
+    this.#stopLeading().then(
+      () => this.#request(),
+      (error: unknown) => console.error('wacrm-notifications: the realtime channel could not be closed to hand it to another tab:', error),
+    );
   };
 
   #rejoin = () => {

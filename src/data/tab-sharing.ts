@@ -7,7 +7,7 @@ import { deferred, type LiveHandlers, type LiveSubscription, type Transport } fr
 
 /** Web Locks (secure contexts only) and BroadcastChannel: without them each tab keeps its own channel. */
 export function canShareTabs(): boolean {
-  return typeof BroadcastChannel === 'function' && typeof navigator !== 'undefined' && Boolean(navigator.locks?.request);
+  return typeof BroadcastChannel === 'function' && typeof navigator !== 'undefined' && typeof navigator.locks?.request === 'function';
 }
 
 /**

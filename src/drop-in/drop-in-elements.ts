@@ -35,7 +35,8 @@ function WithSupabaseAttributes<Base extends ElementClass>(base: Base): WithAttr
 
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a mixin's constructor passes on the base's arguments
     constructor(...args: any[]) {
-      super(...args);
+      // Passed on unread: the base (any[] too, by the mixin pattern) takes them as they are.
+      super(...(args as unknown[]));
       new SupabaseDropIn(this);
     }
   }

@@ -20,7 +20,8 @@ export type NotificationFilter = 'all' | 'unread' | 'archived';
 export function expandHref(template: string, notification: WacrmNotification): string {
   return template.replace(/\{(\w+)\}/g, (match, field: string) => {
     const value = (notification as unknown as Record<string, unknown>)[field];
-    return value === null || value === undefined ? '' : encodeURIComponent(String(value));
+    // Text columns (ids, type, times) go in; null, an unknown name or `data` (an object) give ''.
+    return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? encodeURIComponent(value) : '';
   });
 }
 
@@ -185,7 +186,7 @@ export class WacrmNotificationPanel extends NotificationElement {
   }
 
   #renderSettings(strings: NotificationStrings) {
-    if (this.#settingsView) return this.#settingsView.render(strings, () => this.#toggleSettings());
+    if (this.#settingsView) return this.#settingsView.render(strings, () => void this.#toggleSettings());
     // Its module could not be fetched (a blocked CDN chunk): say so rather than load forever.
     if (this.#settingsFailed) return html`<div part="error" role="alert">${strings.errors.network}</div>`;
     return html`<div part="loading" role="status">${strings.settingsLoading}</div>`;
