@@ -101,8 +101,9 @@ async function main(): Promise<void> {
     );
   }
 
-  // This command shuts down in its own order (API, then database) and exits 0 on a signal.
-  let starting: Promise<LocalSupabase> | undefined;
+  // This command shuts down in its own order (API, then database) and exits 0 on a signal. The
+  // handlers are in place before the start begins; they run from the event loop, so never before
+  // `starting` below is set.
   const shutdown = async (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
@@ -110,7 +111,7 @@ async function main(): Promise<void> {
     try {
       // A signal during start-up waits for the start to finish, so that no database it launched
       // is left running; a start that failed has nothing to stop.
-      const supabase = await starting?.catch(() => undefined);
+      const supabase = await starting.catch(() => undefined);
       await supabase?.stop();
       process.exit(0);
     } catch (error) {
@@ -118,7 +119,7 @@ async function main(): Promise<void> {
       process.exit(1);
     }
   };
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, shutdown);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, (received) => void shutdown(received));
   // A parent killed without a chance to forward its signal (SIGKILL) leaves this process orphaned:
   // notice it and stop too, so that no database keeps running unseen.
   const parent = process.ppid;
@@ -126,7 +127,7 @@ async function main(): Promise<void> {
     if (process.ppid !== parent) void shutdown('SIGHUP');
   }, 1000).unref();
 
-  starting = startLocalSupabase({
+  const starting = startLocalSupabase({
     fresh: values.fresh,
     ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}),
     port: dbPort,

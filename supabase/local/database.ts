@@ -45,7 +45,7 @@ export async function startLocalDatabase(options: LocalDatabaseOptions = {}): Pr
   });
   try {
     const result = await prepareDatabase(server.databaseUrl, { seed: options.seed ?? true });
-    return { databaseUrl: server.databaseUrl, ...result, restart: server.restart, stop: server.stop };
+    return { databaseUrl: server.databaseUrl, ...result, restart: () => server.restart(), stop: () => server.stop() };
   } catch (error) {
     await server.stop();
     throw error;

@@ -3,13 +3,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 /** Request bodies above this are refused (413) before they are parsed. */
 export const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
+/** An error answered as JSON: every body the stand-in's services send this way has a `message`. */
 export class HttpError extends Error {
   constructor(
     readonly status: number,
-    readonly body: Record<string, unknown>,
+    readonly body: { message: string; [key: string]: unknown },
     readonly headers: Record<string, string> = {},
   ) {
-    super(String(body.message ?? body.msg ?? body.error ?? status));
+    super(body.message);
   }
 }
 

@@ -44,7 +44,10 @@ export function verifyJwt(token: string, secret: string, now = Date.now() / 1000
   let algorithm: unknown;
   let claims: unknown;
   try {
-    algorithm = JSON.parse(Buffer.from(header, 'base64url').toString('utf8')).alg;
+    const decodedHeader: unknown = JSON.parse(Buffer.from(header, 'base64url').toString('utf8'));
+    // A `null` header is as undecodable as malformed JSON; any other value that is no object has no `alg`.
+    if (decodedHeader === null) throw new TypeError('the JWT header is null');
+    algorithm = typeof decodedHeader === 'object' ? (decodedHeader as { alg?: unknown }).alg : undefined;
     claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
   } catch {
     throw new JwtError('JWSError (CompactDecodeError Invalid number of parts: Expected 3 parts; got 1)');

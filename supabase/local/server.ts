@@ -128,6 +128,7 @@ export async function startLocalSupabase(options: LocalSupabaseOptions = {}): Pr
     const port = options.apiPort ?? 54321;
     throw new Error(
       `could not listen on ${host}:${port} (${(error as Error).message}); is another local Supabase running? Use --port 0 for any free port.`,
+      { cause: error },
     );
   }
   const { port } = server.address() as AddressInfo;

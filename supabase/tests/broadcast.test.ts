@@ -303,6 +303,9 @@ test('the migration runs twice without change, and leaves 027’s objects as the
     assert.deepEqual(await catalogState(client), once, 'a second run changes nothing');
 
     // What the migration adds, and nothing else: every entry of 027's snapshot is still there.
+    // An entry is named by its name, a function's signature or a trigger's definition (all text).
+    const label = (entry: Record<string, unknown>) =>
+      [entry.name, entry.signature, entry.definition].find((part): part is string => typeof part === 'string');
     const entries = (state: Record<string, unknown>) =>
       Object.entries(state).flatMap(([key, value]) =>
         (Array.isArray(value) ? (value as Record<string, unknown>[]) : value === null ? [] : [{ value }]).map((entry) => ({
@@ -317,7 +320,7 @@ test('the migration runs twice without change, and leaves 027’s objects as the
     assert.deepEqual(
       entries(once)
         .filter((item) => !before.has(item.text))
-        .map(({ key, entry }) => `${key}: ${entry.name ?? entry.signature ?? entry.definition}`),
+        .map(({ key, entry }) => `${key}: ${label(entry)}`),
       [
         'triggers: CREATE TRIGGER notifications_broadcast AFTER INSERT OR DELETE OR UPDATE ON public.notifications FOR EACH ROW EXECUTE FUNCTION broadcast_notification_change()',
         'functions: broadcast_notification_change()',

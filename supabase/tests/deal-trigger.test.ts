@@ -204,7 +204,7 @@ test('blank names are absent: the actor is "Someone", the deal "a deal", the sta
 });
 
 test('only a member of the deal’s account is told, and only names of that account are read', async () => {
-  await withTeam(async ({ client, world, account, alice, carolProfile, deal }) => {
+  await withTeam(async ({ client, world, alice, carolProfile, deal }) => {
     const globex = await world.account('Globex');
     const dave = await world.agent(globex, 'Dave Okafor');
     const daveProfile = await world.profileOf(dave);

@@ -183,8 +183,8 @@ test('an assignee outside the conversation’s account gets nothing; the assignm
 test('a failure inside the trigger is a warning; the assignment commits', async () => {
   // This one commits for real: a rolled-back test could not show that the assignment survives.
   const setup = await db.pool.connect();
-  let conversation = '';
-  let bob = '';
+  let conversation: string;
+  let bob: string;
   try {
     const world = new World(setup);
     const account = await world.account('Committed');

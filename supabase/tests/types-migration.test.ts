@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import type pg from 'pg';
 import { join } from 'node:path';
 import { listMigrations, migrationsDir, runSqlFile } from '../local/migrate.js';
-import { catalogState, tryAs, useTestDatabase, withScratchDatabase, type Actor } from './support.js';
+import { catalogState, useTestDatabase, withScratchDatabase, type Actor } from './support.js';
 import { as, WacrmWorld, wacrmAfter027, wacrmSchema } from './wacrm.js';
 
 const core = join(migrationsDir, '000_wacrm_core.sql');

@@ -6,7 +6,7 @@ import { requireAdmin, requireUser } from './authenticate.js';
 import { AuthError, OAuthError, sendAuthError } from './errors.js';
 import { passwordGrant, refreshTokenGrant } from './grants.js';
 import { readJsonObject } from './request.js';
-import { endSessions, type LogoutScope } from './sessions.js';
+import { endSessions } from './sessions.js';
 import { health, settings } from './settings.js';
 import { userJson } from './users.js';
 
