@@ -32,6 +32,9 @@ export default tseslint.config(
         },
       ],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      // A library's types are augmented in its own namespace (React's JSX, for the elements in
+      // TSX), which only a `declare`d namespace can do; namespaces that emit code stay refused.
+      '@typescript-eslint/no-namespace': ['error', { allowDeclarations: true }],
       // An async function without await is how a method implements a promise-returning interface
       // (the data source's queries, a command handler) so that a throw becomes a rejection.
       '@typescript-eslint/require-await': 'off',

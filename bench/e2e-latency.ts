@@ -103,8 +103,9 @@ export async function benchEndToEnd(options: EndToEndOptions): Promise<EndToEndF
   let registered = () => undefined as unknown;
   try {
     log('starting the stand-in (fresh database)');
-    target = await startTarget();
-    registered = whileRunning(target.stop);
+    const launched = await startTarget();
+    target = launched;
+    registered = whileRunning(() => launched.stop());
     fixtures = new Fixtures(target);
     const accountId = await fixtures.account('End-to-end bench');
     const agent: Agent = await fixtures.agent(accountId, 'Bench Agent');

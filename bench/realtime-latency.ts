@@ -33,11 +33,12 @@ type FromChild =
 async function runSubscribers(): Promise<void> {
   let clients: SupabaseClient[] = [];
   const send = (message: FromChild) => process.send!(message);
-  process.on('message', async (message: ToChild) => {
+  const answer = async (message: ToChild): Promise<void> => {
     if (message.kind === 'unsubscribe') {
       await Promise.all(clients.map((client) => client.removeAllChannels()));
       clients = [];
-      return send({ kind: 'unsubscribed' });
+      send({ kind: 'unsubscribed' });
+      return;
     }
     const started = now();
     let live = 0;
@@ -80,6 +81,13 @@ async function runSubscribers(): Promise<void> {
       }),
     );
     send({ kind: 'subscribed', count: live, ms: Math.round(now() - started) });
+  };
+  // A failure ends the child with its error printed and exit code 1, as an unhandled rejection would.
+  process.on('message', (message: ToChild) => {
+    answer(message).catch((error: unknown) => {
+      console.error('bench subscribers:', error);
+      process.exit(1);
+    });
   });
 }
 

@@ -13,7 +13,7 @@
 // Each assignment notifies one user about one conversation, so arrivals are matched by conversation.
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { createClient, type SupabaseClient } from '@supabase/supabase-js';
+import { createClient, REALTIME_SUBSCRIBE_STATES, type SupabaseClient } from '@supabase/supabase-js';
 import pg from 'pg';
 import WebSocket from 'ws';
 import { now, sleep } from './report.js';
@@ -153,7 +153,7 @@ function runClients(): void {
             if (message.payload?.operation === 'INSERT') arrived(message.payload.record);
           })
           .subscribe((status, error) => {
-            if (status === 'SUBSCRIBED') joined();
+            if (status === REALTIME_SUBSCRIBE_STATES.SUBSCRIBED) joined();
             else onStatus(status, error);
           });
       }

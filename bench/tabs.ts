@@ -128,8 +128,9 @@ export async function benchTabs(options: TabsOptions): Promise<TabsFigures> {
   };
   try {
     log('starting the stand-in (fresh database)');
-    target = await startTarget();
-    registered = whileRunning(target.stop);
+    const launched = await startTarget();
+    target = launched;
+    registered = whileRunning(() => launched.stop());
     fixtures = new Fixtures(target);
     const accountId = await fixtures.account('Tabs bench');
     const agent = await fixtures.agent(accountId, 'Tab Agent');

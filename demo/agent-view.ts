@@ -5,6 +5,7 @@ import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { Session } from '@supabase/supabase-js';
 import { clientFor, type Connection } from './connection.js';
+import { textField } from './form-field.js';
 import { DEMO_PASSWORD, seededAgents } from './seeded-agents.js';
 import './conversation-list.js';
 import './deals.js';
@@ -74,7 +75,7 @@ export class DemoAgentView extends LitElement {
   async #submit(event: SubmitEvent) {
     event.preventDefault();
     const form = new FormData(event.target as HTMLFormElement);
-    await this.signIn(String(form.get('email')), String(form.get('password')));
+    await this.signIn(textField(form, 'email'), textField(form, 'password'));
   }
 
   #signInForm() {

@@ -4,6 +4,7 @@
 import { LitElement, html, nothing } from 'lit';
 import { customElement, query, state } from 'lit/decorators.js';
 import { forgetOwnProject, loadConnection, saveOwnProject, type Connection } from './connection.js';
+import { textField } from './form-field.js';
 import type { DemoAgentView } from './agent-view.js';
 import './agent-view.js';
 
@@ -30,8 +31,13 @@ export class DemoApp extends LitElement {
     return this;
   }
 
-  override async connectedCallback(): Promise<void> {
+  override connectedCallback(): void {
     super.connectedCallback();
+    void this.#load();
+  }
+
+  /** Never rejects: a connection that cannot be loaded is shown as the page's problem. */
+  async #load(): Promise<void> {
     try {
       this.connection = await loadConnection();
     } catch (error) {
@@ -49,12 +55,12 @@ export class DemoApp extends LitElement {
   async #connect(event: SubmitEvent) {
     event.preventDefault();
     const form = new FormData(event.target as HTMLFormElement);
-    this.connection = saveOwnProject(String(form.get('url')).trim(), String(form.get('anonKey')).trim());
+    this.connection = saveOwnProject(textField(form, 'url').trim(), textField(form, 'anonKey').trim());
     this.view = 'inbox';
     this.connectDialog.close();
     await this.updateComplete;
     await this.querySelector<DemoAgentView>('demo-agent-view')!.updateComplete;
-    await this.querySelector<DemoAgentView>('demo-agent-view')!.signIn(String(form.get('email')), String(form.get('password')));
+    await this.querySelector<DemoAgentView>('demo-agent-view')!.signIn(textField(form, 'email'), textField(form, 'password'));
   }
 
   async #useStandIn() {

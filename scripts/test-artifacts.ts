@@ -118,7 +118,7 @@ function testRunner(env: NodeJS.ProcessEnv): Promise<number> {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'wacrm-artifacts-'));
-let code = 1;
+let code: number;
 try {
   const started = performance.now();
   if (shipped) {

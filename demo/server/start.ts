@@ -1,6 +1,6 @@
 // `npm start`: the demo page against the local Supabase stand-in, until Ctrl-C.
 import { parseArgs } from 'node:util';
-import { startDemo, type Demo } from './demo-server.js';
+import { startDemo } from './demo-server.js';
 
 const usage = `Usage: npm start -- [--port <n>] [--fresh]
 
@@ -27,8 +27,9 @@ if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536))
   process.exit(1);
 }
 
-// On a signal the demo stops the web server, then the API, then the database, and exits 0.
-let starting: Promise<Demo> | undefined;
+// On a signal the demo stops the web server, then the API, then the database, and exits 0. The
+// handlers are in place before the start begins; they run from the event loop, so never before
+// `starting` below is set.
 let stopping = false;
 async function shutdown(): Promise<void> {
   if (stopping) return;
@@ -36,7 +37,7 @@ async function shutdown(): Promise<void> {
   console.log('\nStopping the demo…');
   try {
     // A signal during start-up waits for it, so that no database it launched keeps running.
-    await (await starting?.catch(() => undefined))?.stop();
+    await (await starting.catch(() => undefined))?.stop();
     process.exit(0);
   } catch (error) {
     console.error(error);
@@ -51,7 +52,7 @@ setInterval(() => {
 }, 1000).unref();
 
 console.log('Starting the local Supabase stand-in and the demo…');
-starting = startDemo({ ...(port === undefined ? {} : { port }), fresh: values.fresh });
+const starting = startDemo({ ...(port === undefined ? {} : { port }), fresh: values.fresh });
 try {
   const demo = await starting;
   if (!stopping) {
