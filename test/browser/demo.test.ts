@@ -4,7 +4,6 @@
 // The page runs in an iframe served by the test runner itself, pointed at the runner's stand-in by
 // the query string (the demo server's /demo-api/config is not there, so no automation either).
 import { expect } from '@open-wc/testing';
-import type { WacrmNotificationBell } from 'wacrm-notifications';
 import type { DemoAgentView } from '../../demo/agent-view.js';
 import { CUSTOMER_MESSAGE_SQL } from '../../demo/server/customer-message.js';
 import { assign, conversation, eventually, sql, sqlAs, standInInfo, team, type Agent } from './support/stand-in.js';
@@ -23,8 +22,7 @@ async function openDemo(query: Record<string, string>): Promise<Document> {
 }
 
 const seat = (page: Document, name: Seat) => page.querySelector<DemoAgentView>(`demo-agent-view[seat="${name}"]`)!;
-const bellOf = (page: Document, name: Seat) =>
-  seat(page, name).querySelector('wacrm-notification-bell') as WacrmNotificationBell | null;
+const bellOf = (page: Document, name: Seat) => seat(page, name).querySelector('wacrm-notification-bell');
 const badgeOf = (page: Document, name: Seat) =>
   bellOf(page, name)?.shadowRoot?.querySelector('[part="badge"]')?.textContent?.trim() ?? '';
 const itemsOf = (page: Document, name: Seat) => bellOf(page, name)!.activeStore.state.items;
@@ -45,10 +43,12 @@ async function playDemoServer(page: Document, texts: string[]): Promise<void> {
   const pageFetch = window.fetch.bind(window);
   let said = 0;
   window.fetch = async (input, init) => {
-    if (String(input) !== '/demo-api/customer-message') return pageFetch(input, init);
+    // The demo asks with the path as a string (a Request or URL would be absolute).
+    if (input !== '/demo-api/customer-message') return pageFetch(input, init);
     const token = new Headers(init?.headers).get('authorization')!.replace(/^Bearer /, '');
     const callerId = (JSON.parse(atob(token.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/'))) as { sub: string }).sub;
-    const { conversationId } = JSON.parse(String(init?.body)) as { conversationId: string };
+    if (typeof init?.body !== 'string') throw new TypeError('the demo posts its request as a JSON string');
+    const { conversationId } = JSON.parse(init.body) as { conversationId: string };
     const text = texts[said++ % texts.length]!;
     const rows = await sqlAs<{ messageId: string }>(null, CUSTOMER_MESSAGE_SQL, [callerId, conversationId, text]);
     const [status, answer] = rows[0] ? [201, { messageId: rows[0].messageId, text }] : [404, { message: 'no such conversation in your account' }];

@@ -16,7 +16,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Middleware } from '@web/dev-server-core';
-import type { Reporter, TestRunnerGroupConfig, TestRunnerPlugin, TestSession, TestSuiteResult } from '@web/test-runner';
+import type { Reporter, TestRunnerGroupConfig, TestRunnerPlugin, TestSuiteResult } from '@web/test-runner';
 
 export const forms = ['source', 'cdn', 'all', 'npm'] as const;
 export type Form = (typeof forms)[number];

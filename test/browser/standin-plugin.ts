@@ -8,6 +8,13 @@ import { faultCommands } from './fault-commands.js';
 
 type Payload = Record<string, unknown> | undefined;
 
+/** A text field of a command's payload (the tests send strings), or `fallback` when it is absent. */
+function text(payload: Payload, key: string, fallback?: string): string {
+  const value = payload?.[key] ?? fallback;
+  if (typeof value !== 'string') throw new TypeError(`"${key}" should be a string, not ${JSON.stringify(value) ?? 'undefined'}`);
+  return value;
+}
+
 export function standInPlugin(): TestRunnerPlugin {
   let target: Target | undefined;
   let fixtures: Fixtures | undefined;
@@ -18,12 +25,12 @@ export function standInPlugin(): TestRunnerPlugin {
 
   const commands: Record<string, (payload: Payload, session: BasicTestSession) => Promise<unknown>> = {
     'standin:info': async () => ({ url: target!.url, anonKey: target!.anonKey, password: PASSWORD }),
-    'standin:account': async (payload) => fixtures!.account(String(payload?.name ?? 'Browser test account')),
+    'standin:account': async (payload) => fixtures!.account(text(payload, 'name', 'Browser test account')),
     'standin:agent': async (payload) =>
-      fixtures!.agent(String(payload?.accountId), String(payload?.fullName ?? 'Agent'), String(payload?.role ?? 'agent')),
+      fixtures!.agent(text(payload, 'accountId'), text(payload, 'fullName', 'Agent'), text(payload, 'role', 'agent')),
     'standin:contact': async (payload) =>
-      fixtures!.contact(String(payload?.accountId), (payload?.name as string | null) ?? null, String(payload?.phone ?? '+1 555 0100')),
-    'standin:conversation': async (payload) => fixtures!.conversation(String(payload?.accountId), String(payload?.contactId)),
+      fixtures!.contact(text(payload, 'accountId'), (payload?.name as string | null) ?? null, text(payload, 'phone', '+1 555 0100')),
+    'standin:conversation': async (payload) => fixtures!.conversation(text(payload, 'accountId'), text(payload, 'contactId')),
     /** Assigns as `actorId` would through PostgREST (its claims), or as an automation when absent. */
     'standin:assign': async (payload) => {
       const client = await fixtures!.db.connect();

@@ -3,7 +3,6 @@
 // error when the migration's policy is missing, and a switch of transport at run time.
 import { expect } from '@open-wc/testing';
 import 'wacrm-notifications/define';
-import type { WacrmNotificationBell } from 'wacrm-notifications';
 import { badgeText, expectEqualsDatabase, isLive, mountSignedIn } from './support/live.js';
 import { assign, conversation, eventually, sql, team, type Agent } from './support/stand-in.js';
 

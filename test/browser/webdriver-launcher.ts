@@ -85,11 +85,11 @@ function startXvfb(): Promise<{ display: string; process: ChildProcess }> {
     });
     let stderr = '';
     let number = '';
-    xvfb.stderr!.on('data', (chunk: Buffer) => (stderr += chunk));
+    xvfb.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     xvfb.on('error', reject);
     xvfb.on('exit', (code) => reject(new Error(`Xvfb exited with ${code}: ${stderr.trim()}`)));
     xvfb.stdio[3]!.on('data', (chunk: Buffer) => {
-      number += chunk;
+      number += chunk.toString();
       if (number.includes('\n')) resolve({ display: `:${number.trim()}`, process: xvfb });
     });
   });
@@ -197,8 +197,8 @@ export class WebDriverLauncher implements BrowserLauncher, EngineControls {
       driver.kill('SIGKILL');
       xvfb.kill('SIGKILL');
     });
-    driver.stdout.on('data', (chunk: Buffer) => (output += chunk));
-    driver.stderr.on('data', (chunk: Buffer) => (output += chunk));
+    driver.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    driver.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const exited = new Promise<never>((_, reject) =>
       driver.once('exit', (code) => reject(new Error(`${this.options.driverPath} exited with ${code}: ${output.trim()}`))),
     );

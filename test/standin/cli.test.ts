@@ -36,23 +36,25 @@ test('--json prints one line with the URL and keys once the API answers; SIGTERM
   assert.equal(details.fresh, true);
   assert.ok(Array.isArray(details.migrationsApplied));
   assert.equal(details.seeded, true);
-  assert.match(String(details.url), /^http:\/\/127\.0\.0\.1:\d+$/);
+  // Strings, as checked above.
+  const { url, anonKey, databaseUrl } = details as { url: string; anonKey: string; databaseUrl: string };
+  assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
   assert.equal(stdout.text.split('\n').filter((text) => text.startsWith('{')).length, 1);
 
-  const health = await fetch(`${details.url}/auth/v1/health`, { headers: { apikey: String(details.anonKey) } });
+  const health = await fetch(`${url}/auth/v1/health`, { headers: { apikey: anonKey } });
   assert.equal(health.status, 200);
   assert.equal((await health.json()).name, 'GoTrue');
-  const withoutKey = await fetch(`${details.url}/auth/v1/health`);
+  const withoutKey = await fetch(`${url}/auth/v1/health`);
   assert.equal(withoutKey.status, 401);
   // The seeded demo users sign in through the API the line describes.
-  const signIn = await fetch(`${details.url}/auth/v1/token?grant_type=password`, {
+  const signIn = await fetch(`${url}/auth/v1/token?grant_type=password`, {
     method: 'POST',
-    headers: { apikey: String(details.anonKey), 'Content-Type': 'application/json' },
+    headers: { apikey: anonKey, 'Content-Type': 'application/json' },
     body: JSON.stringify({ email: 'alice@acme.test', password: 'wacrm-demo' }),
   });
   assert.equal(signIn.status, 200);
 
-  const dataDir = await dataDirectoryOf(String(details.databaseUrl));
+  const dataDir = await dataDirectoryOf(databaseUrl);
   assert.ok(processesMentioning(dataDir).length > 0, 'the cluster runs while the command does');
 
   child.kill('SIGTERM');
@@ -60,7 +62,7 @@ test('--json prints one line with the URL and keys once the API answers; SIGTERM
   assert.equal(code, 0, `exit code 0 after SIGTERM (signal ${signal}); stderr:\n${stderr.text}`);
   assert.deepEqual(processesMentioning(dataDir), [], 'no PostgreSQL process left for the data directory');
   assert.equal(existsSync(dataDir), false, 'the throw-away cluster is removed');
-  await assert.rejects(fetch(`${details.url}/auth/v1/health`, { headers: { apikey: String(details.anonKey) } }));
+  await assert.rejects(fetch(`${url}/auth/v1/health`, { headers: { apikey: anonKey } }));
 });
 
 test('without --json a banner lists the URLs, keys and demo password; Ctrl-C (SIGINT) stops it with exit 0', async (t) => {

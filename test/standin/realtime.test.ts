@@ -393,7 +393,7 @@ describe('tokens and connections', () => {
         const socket = new WebSocket(`${url}${query}`);
         socket.on('unexpected-response', (_request, response) => {
           let body = '';
-          response.on('data', (chunk: Buffer) => (body += chunk));
+          response.on('data', (chunk: Buffer) => (body += chunk.toString()));
           response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
         });
         socket.on('open', () => reject(new Error('the handshake was accepted')));
@@ -409,7 +409,7 @@ describe('tokens and connections', () => {
   test('vsn 1.0.0 (the default) speaks JSON objects: heartbeat, join with echoed ids, leave', async () => {
     const socket = new WebSocket(`${target.url.replace(/^http/, 'ws')}/realtime/v1/websocket?apikey=${target.anonKey}`);
     const received: Row[] = [];
-    socket.on('message', (data) => received.push(JSON.parse(String(data)) as Row));
+    socket.on('message', (data) => received.push(JSON.parse((data as Buffer).toString()) as Row));
     await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
     const send = (message: Row) => socket.send(JSON.stringify(message));
     send({ topic: 'phoenix', event: 'heartbeat', payload: {}, ref: '1', join_ref: null });

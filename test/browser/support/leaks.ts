@@ -23,6 +23,21 @@ interface PendingTimer {
   delay: number;
 }
 
+/**
+ * EventTarget's own methods, taken off its prototype to be put back by stop() and meanwhile called
+ * with `.call` on whichever target the page used.
+ */
+interface ListenerMethods {
+  addEventListener: (this: EventTarget, ...args: Parameters<EventTarget['addEventListener']>) => void;
+  removeEventListener: (this: EventTarget, ...args: Parameters<EventTarget['removeEventListener']>) => void;
+}
+
+/** A window's timer functions: they need no `this` (each acts on the window it belongs to). */
+interface TimerFunctions {
+  setTimeout: (Window & typeof globalThis)['setTimeout'];
+  clearTimeout: (Window & typeof globalThis)['clearTimeout'];
+}
+
 const captureOf = (options?: boolean | EventListenerOptions) =>
   typeof options === 'boolean' ? options : Boolean(options?.capture);
 
@@ -57,7 +72,7 @@ export class LeakWatch {
 
   #watchListeners(): void {
     const prototype = this.view.EventTarget.prototype;
-    const { addEventListener: add, removeEventListener: remove } = prototype;
+    const { addEventListener: add, removeEventListener: remove } = prototype as ListenerMethods;
     const registrations = this.#registrations;
     prototype.addEventListener = function (this: EventTarget, type, listener, options) {
       const capture = captureOf(options);
@@ -81,7 +96,7 @@ export class LeakWatch {
 
   #watchTimers(): void {
     const view = this.view;
-    const { setTimeout: set, clearTimeout: clear } = view;
+    const { setTimeout: set, clearTimeout: clear } = view as TimerFunctions;
     const timers = this.#timers;
     view.setTimeout = ((handler: TimerHandler, delay?: number, ...args: unknown[]) => {
       const id: number = set(

@@ -30,8 +30,11 @@ export interface SignedIn<T> {
   /** The host app's client (in the all-in-one form not the element's: that one the element made itself). */
   client: SupabaseClient;
   session: Session;
-  /** The host app signs out: `.session = null`, or in the all-in-one form its supabase-js signs out. */
-  signOut(): Promise<void>;
+  /**
+   * The host app signs out: `.session = null`, or in the all-in-one form its supabase-js signs out.
+   * A function property: tests take it out of the object (`const { signOut } = …`).
+   */
+  signOut: () => Promise<void>;
 }
 
 /** Storage keys the all-in-one form's host clients wrote, removed after each test. */

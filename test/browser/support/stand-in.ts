@@ -18,7 +18,7 @@ interface Info {
 }
 
 let info: Promise<Info> | undefined;
-const standIn = () => (info ??= executeServerCommand('standin:info') as Promise<Info>);
+const standIn = () => (info ??= executeServerCommand<Info, undefined>('standin:info'));
 export const standInInfo = standIn;
 
 export async function command<T>(name: string, payload?: Record<string, unknown>): Promise<T> {
