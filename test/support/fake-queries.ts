@@ -91,7 +91,7 @@ export class FakeDatabase implements NotificationQueries {
       account_id: 'acc',
       user_id: this.userId,
       type: 'conversation_assigned',
-      conversation_id: this.#id(),
+      conversation_id: nextId(),
       contact_id: null,
       actor_user_id: null,
       title: `Notification ${this.rows.length + 1}`,
