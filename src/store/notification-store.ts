@@ -128,11 +128,12 @@ type StampedField = 'read_at' | 'seen_at';
  * The notification list and counts of one user, kept equal to the database.
  *
  * The counts are never a running guess. Each is the matching rows held in `items` (exact: every
- * realtime change to them is applied, in commit order) plus the matching rows older than the oldest
- * held row. Rows there never receive inserts (new rows are always the newest); they change only
- * through updates and deletes of rows we do not hold — including a row that moves up into the
- * window (a coalesced `message_received`, whose `created_at` moves to its latest message) or comes
- * back from the archive — and each of those schedules a recount of that part from the database.
+ * realtime change to them is applied, in commit order) plus the matching rows after the end of the
+ * loaded window (the last row of the last page read; rows leaving the window do not move it). Rows
+ * there change through updates, deletes and the odd late insert of rows we do not hold — including
+ * a row that moves up into the window (a coalesced `message_received`, whose `created_at` moves to
+ * its latest message) or comes back from the archive — and each of those schedules a recount of
+ * that part from the database.
  * Events racing a load are queued and replayed after it: `apply` is idempotent, an upsert by id.
  *
  * The inbox's store also keeps the archive's list (`archived`, loaded when first asked for) and
@@ -144,7 +145,14 @@ export class NotificationStore extends EventTarget {
   readonly #recountDelayMs: number;
   #state: NotificationState = idle;
   #queries: NotificationQueries | null = null;
-  /** Unread and unseen inbox rows older than the oldest held row. */
+  /**
+   * Where the loaded window ends while older rows exist (`hasMore`): the last row of the last page
+   * read. Every row up to it is held; the rows after it are counted in `#beyond`. Held rows that
+   * leave (archived, deleted, moved up) do not move it: with none of them left, the rows after it
+   * are still after it.
+   */
+  #windowEnd: Cursor | null = null;
+  /** Unread and unseen inbox rows after the end of the window. */
   #beyond: InboxCounts = none;
   /** Bumped on every reset: results of work started for another user are dropped. */
   #generation = 0;
@@ -161,8 +169,6 @@ export class NotificationStore extends EventTarget {
   /** Optimistic values by row and field, so a failed write rolls back only what it set. */
   readonly #placeholders = new Map<string, Partial<WacrmNotification>>();
   #archived: NotificationStore | null = null;
-  /** Rows a failed move is putting back: they belong in the list wherever they fall. */
-  readonly #returning = new Set<string>();
 
   constructor(options: NotificationStoreOptions = {}) {
     super();
@@ -219,6 +225,7 @@ export class NotificationStore extends EventTarget {
   reset(queries: NotificationQueries | null, userId: string | null | undefined): void {
     this.suspend();
     this.#queries = userId ? queries : null;
+    this.#windowEnd = null;
     this.#beyond = none;
     // Until the first load lands, changes wait: the load replaces `items` wholesale.
     this.#queued = userId ? [] : null;
@@ -297,15 +304,16 @@ export class NotificationStore extends EventTarget {
 
   async loadMore(): Promise<void> {
     const queries = this.#queries;
-    const { items, hasMore, loadingMore, status } = this.#state;
-    if (!queries || !hasMore || loadingMore || status !== 'ready' || items.length === 0) return;
+    const { hasMore, loadingMore, status } = this.#state;
+    const end = this.#windowEnd;
+    if (!queries || !hasMore || !end || loadingMore || status !== 'ready') return;
     const generation = this.#generation;
     this.#commit({ ...this.#state, loadingMore: true });
     try {
-      const oldest = cursorOf(items[items.length - 1]!);
-      const page = await queries.fetchPage(this.pageSize + 1, oldest, this.view);
+      const page = await queries.fetchPage(this.pageSize + 1, end, this.view);
       if (generation !== this.#generation) return;
       const more = page.length > this.pageSize;
+      this.#windowEnd = more ? cursorOf(page[this.pageSize - 1]!) : null;
       // A row held already has moved up since (a coalesced message): the held copy is newer.
       const held = new Set(this.#state.items.map((item) => item.id));
       const added = page.slice(0, this.pageSize).filter((row) => !held.has(row.id));
@@ -345,8 +353,8 @@ export class NotificationStore extends EventTarget {
         // Moved up from beyond the window (or back from the archive): it left the part counted
         // there, if it was there; the recount settles what the event did not say.
         const before = previousCounts(previous);
-        const oldest = this.#state.items[this.#state.items.length - 1]!;
-        if (before && previous?.created_at && compareNewestFirst({ created_at: previous.created_at, id: row.id }, oldest) > 0) {
+        const end = this.#windowEnd;
+        if (before && previous?.created_at && end && compareNewestFirst({ created_at: previous.created_at, id: row.id }, end) > 0) {
           this.#beyond = subtract(this.#beyond, before);
           this.#commit({ ...this.#state });
         }
@@ -472,12 +480,8 @@ export class NotificationStore extends EventTarget {
       return true;
     } catch (error) {
       if (generation !== this.#generation) return false;
-      // Back where they were, even below what is now the oldest row held (the window shrank
-      // when they left).
-      const stores = [this, this.#archived].filter((store) => store !== null);
-      for (const store of stores) for (const item of items) store.#returning.add(item.id);
+      // Back where they were: in the window, or beyond it and counted there.
       for (const item of items) local({ ...item, archived_at: placeholder }, item.archived_at);
-      for (const store of stores) store.#returning.clear();
       this.#writeFailed(failure, error);
       return false;
     }
@@ -527,22 +531,23 @@ export class NotificationStore extends EventTarget {
     this.#queued ??= [];
     try {
       let items: WacrmNotification[];
-      let hasMore: boolean;
-      if (first || !this.#state.hasMore) {
+      let end = this.#windowEnd;
+      if (first || !this.#state.hasMore || !end) {
         // Nothing held yet, or the whole list: read it from the top. A row we never received can
         // be older than the oldest we hold (its event was skipped, or its transaction began
         // before others and committed after them), so the held rows are no bound here.
         const size = first ? this.pageSize : Math.max(this.pageSize, this.#state.items.length);
         const page = await queries.fetchPage(size + 1, undefined, this.view);
-        hasMore = page.length > size;
         items = page.slice(0, size);
+        end = page.length > size ? cursorOf(items[size - 1]!) : null;
       } else {
         // Rows older than the window are counted, not listed: paging reaches them.
-        items = await queries.fetchWindow(cursorOf(this.#state.items[this.#state.items.length - 1]!), this.view);
-        hasMore = true;
+        items = await queries.fetchWindow(end, this.view);
       }
-      const beyond = hasMore && this.view === 'inbox' ? await queries.countInbox(cursorOf(items[items.length - 1]!)) : none;
+      const hasMore = end !== null;
+      const beyond = end && this.view === 'inbox' ? await queries.countInbox(end) : none;
       if (generation !== this.#generation) return;
+      this.#windowEnd = end;
       this.#beyond = beyond;
       this.#placeholders.clear();
       const queued = this.#queued;
@@ -600,11 +605,11 @@ export class NotificationStore extends EventTarget {
     if (this.#state.hasMore) this.#scheduleRecount();
   }
 
-  /** A row belongs in `items` when the whole list is loaded or it is newer than the oldest held. */
+  /** A row belongs in `items` when the whole list is loaded or it is not after the window's end. */
   #withinWindow(row: WacrmNotification): boolean {
-    const { items, hasMore } = this.#state;
-    if (!hasMore || items.length === 0 || this.#returning.has(row.id)) return true;
-    return compareNewestFirst(row, items[items.length - 1]!) < 0;
+    const end = this.#windowEnd;
+    if (!this.#state.hasMore || !end) return true;
+    return compareNewestFirst(row, end) <= 0;
   }
 
   #merge(items: readonly WacrmNotification[], rows: readonly WacrmNotification[]): readonly WacrmNotification[] {
@@ -624,14 +629,12 @@ export class NotificationStore extends EventTarget {
     if (!queries || this.#state.status !== 'ready') return;
     const generation = this.#generation;
     const request = ++this.#recountRequest;
-    const { items, hasMore } = this.#state;
-    const oldest = items[items.length - 1];
+    const end = this.#windowEnd;
     try {
-      const beyond = hasMore && oldest ? await queries.countInbox(cursorOf(oldest)) : none;
+      const beyond = this.#state.hasMore && end ? await queries.countInbox(end) : none;
       // Only the latest recount for the same window may set the counts.
-      const nowOldest = this.#state.items[this.#state.items.length - 1];
       if (generation !== this.#generation || request !== this.#recountRequest) return;
-      if (nowOldest?.id !== oldest?.id) return this.#scheduleRecount();
+      if (this.#windowEnd !== end) return this.#scheduleRecount();
       this.#beyond = beyond;
       this.#commit({ ...this.#state });
     } catch (error) {
