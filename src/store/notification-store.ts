@@ -133,8 +133,9 @@ type StampedField = 'read_at' | 'seen_at';
  * there change through updates, deletes and the odd late insert of rows we do not hold — including
  * a row that moves up into the window (a coalesced `message_received`, whose `created_at` moves to
  * its latest message) or comes back from the archive — and each of those schedules a recount of
- * that part from the database.
- * Events racing a load are queued and replayed after it: `apply` is idempotent, an upsert by id.
+ * that part from the database; the latest count asked for wins, and one that fails is retried.
+ * Events racing a load are queued and replayed after it (those that arrived after it began: it
+ * reads the others); `apply` is idempotent, an upsert by id. A page of `loadMore` gets the same.
  *
  * The inbox's store also keeps the archive's list (`archived`, loaded when first asked for) and
  * forwards every change to it; archived rows are in neither count.
@@ -156,9 +157,20 @@ export class NotificationStore extends EventTarget {
   #beyond: InboxCounts = none;
   /** Bumped on every reset: results of work started for another user are dropped. */
   #generation = 0;
-  /** Changes that arrived while a load was replacing `items`; replayed after it. */
+  /**
+   * Set while the list waits for a load to replace it (from a reset until the first lands, and
+   * during a catch-up): the changes that arrived after that load began, replayed after it lands.
+   * Changes from before it began are in what it reads, and are not kept.
+   */
   #queued: NotificationChange[] | null = null;
   #syncing: Promise<void> | null = null;
+  /** Loads landed (first loads and catch-ups): a page read before one landed is older than the list. */
+  #loadsLanded = 0;
+  /**
+   * The changes that arrived while a page of `loadMore` was on its way, replayed over it: the page
+   * was read before some of them, and those of its rows were not held when they arrived.
+   */
+  #pageChanges: NotificationChange[] | null = null;
   /** A sync asked for that has not started yet (it waits for the one running). */
   #waitingSync: Promise<void> | null = null;
   #recountTimer: ReturnType<typeof setTimeout> | undefined;
@@ -169,6 +181,8 @@ export class NotificationStore extends EventTarget {
   /** Optimistic values by row and field, so a failed write rolls back only what it set. */
   readonly #placeholders = new Map<string, Partial<WacrmNotification>>();
   #archived: NotificationStore | null = null;
+  /** A load was asked for since the last reset, done or not: the inbox's catch-ups include this list. */
+  #asked = false;
 
   constructor(options: NotificationStoreOptions = {}) {
     super();
@@ -227,10 +241,11 @@ export class NotificationStore extends EventTarget {
     this.#queries = userId ? queries : null;
     this.#windowEnd = null;
     this.#beyond = none;
-    // Until the first load lands, changes wait: the load replaces `items` wholesale.
+    // Until the first load lands nothing is shown: it replaces `items` wholesale (see #queued).
     this.#queued = userId ? [] : null;
     this.#placeholders.clear();
     this.#failures = 0;
+    this.#asked = false;
     if (userId) this.#commit({ ...signedOut, userId, status: 'loading', realtime: 'connecting' });
     else this.#commit(userId === null ? signedOut : idle);
     this.#archived?.reset(queries, userId);
@@ -249,6 +264,7 @@ export class NotificationStore extends EventTarget {
     clearTimeout(this.#retryTimer);
     // A load that was replacing `items` will not land: changes apply directly again once loaded.
     if (this.#state.status === 'ready') this.#queued = null;
+    this.#pageChanges = null;
     if (this.#state.loadingMore) this.#commit({ ...this.#state, loadingMore: false });
     this.#archived?.suspend();
   }
@@ -278,12 +294,14 @@ export class NotificationStore extends EventTarget {
   /**
    * Loads the first page, or, once loaded, catches up: re-reads the held window (new rows, and read
    * states changed while we were away) and recounts. Call it whenever the subscription is live
-   * again, the tab becomes visible or the browser comes back online. An archive that was loaded
-   * catches up with it.
+   * again, the tab becomes visible or the browser comes back online. An archive asked to load
+   * (loaded or not) catches up with it.
    */
   sync(): Promise<void> {
-    if (this.#archived && this.#archived.state.status !== 'loading') void this.#archived.sync();
+    // Asked for, even if that load never landed (cancelled by a suspend, failed): catch it up too.
+    if (this.#archived && this.#archived.#asked) void this.#archived.sync();
     if (!this.#queries || !this.#state.userId) return Promise.resolve();
+    this.#asked = true;
     // One that has not started yet will see everything committed before it starts: no need for two.
     if (this.#waitingSync) return this.#waitingSync;
     // A sync asked for while one runs must still see everything committed before it was asked.
@@ -308,10 +326,19 @@ export class NotificationStore extends EventTarget {
     const end = this.#windowEnd;
     if (!queries || !hasMore || !end || loadingMore || status !== 'ready') return;
     const generation = this.#generation;
+    const loadsLanded = this.#loadsLanded;
     this.#commit({ ...this.#state, loadingMore: true });
+    this.#pageChanges = [];
     try {
       const page = await queries.fetchPage(this.pageSize + 1, end, this.view);
       if (generation !== this.#generation) return;
+      const changes = this.#pageChanges ?? [];
+      this.#pageChanges = null;
+      if (loadsLanded !== this.#loadsLanded) {
+        // The list was read again meanwhile, after this page maybe: read the page again too.
+        this.#commit({ ...this.#state, loadingMore: false });
+        return this.loadMore();
+      }
       const more = page.length > this.pageSize;
       this.#windowEnd = more ? cursorOf(page[this.pageSize - 1]!) : null;
       // A row held already has moved up since (a coalesced message): the held copy is newer.
@@ -322,8 +349,14 @@ export class NotificationStore extends EventTarget {
       this.#commit({ ...this.#state, items: this.#merge(this.#state.items, added), hasMore: more, loadingMore: false });
       if (more) this.#scheduleRecount();
       else this.#beyond = none;
+      // Over this page only: a load in flight has what arrived after it began, and reads the rest.
+      const queued = this.#queued;
+      this.#queued = null;
+      for (const change of changes) this.#applyToList(change);
+      this.#queued = queued;
     } catch (error) {
       if (generation !== this.#generation) return;
+      this.#pageChanges = null;
       this.#commit({ ...this.#state, loadingMore: false });
       this.fail(toError(error));
     }
@@ -332,9 +365,20 @@ export class NotificationStore extends EventTarget {
   /** Applies one realtime change. Idempotent: the same change twice leaves the same state. */
   apply(change: NotificationChange): void {
     this.#archived?.apply(change);
+    this.#pageChanges?.push(change);
+    this.#applyToList(change);
+  }
+
+  /**
+   * A change to this store's list alone. Changes replayed after a load come here: the archive had
+   * each of them when it arrived, and has loaded since, maybe newer rows than the change.
+   */
+  #applyToList(change: NotificationChange): void {
     if (!this.#state.userId) return;
     if (this.#queued) {
-      this.#queued.push(change);
+      // No load on its way (the archive not asked for yet, a failed load's retry not due): the
+      // next one reads this change.
+      if (this.#syncing) this.#queued.push(change);
       return;
     }
     if (change.type === 'DELETE') return this.#applyDelete(change.id, change.previous);
@@ -528,7 +572,8 @@ export class NotificationStore extends EventTarget {
     const first = this.#state.status !== 'ready';
     const before = new Set(this.#state.items.map((item) => item.id));
     const newestBefore = this.#state.items[0];
-    this.#queued ??= [];
+    // What arrived before this load began is in what it reads: only later changes are replayed.
+    this.#queued = [];
     try {
       let items: WacrmNotification[];
       let end = this.#windowEnd;
@@ -545,10 +590,14 @@ export class NotificationStore extends EventTarget {
         items = await queries.fetchWindow(end, this.view);
       }
       const hasMore = end !== null;
+      if (generation !== this.#generation) return;
+      // Counts asked for before this one may have read before changes this one sees: drop them.
+      this.#recountRequest++;
       const beyond = end && this.view === 'inbox' ? await queries.countInbox(end) : none;
       if (generation !== this.#generation) return;
       this.#windowEnd = end;
       this.#beyond = beyond;
+      this.#loadsLanded++;
       this.#placeholders.clear();
       const queued = this.#queued;
       this.#queued = null;
@@ -562,7 +611,7 @@ export class NotificationStore extends EventTarget {
           }
         }
       }
-      for (const change of queued) this.apply(change);
+      for (const change of queued) this.#applyToList(change);
     } catch (error) {
       if (generation !== this.#generation) return;
       const queued = this.#queued ?? [];
@@ -573,7 +622,7 @@ export class NotificationStore extends EventTarget {
       const known = this.#state.error;
       this.#commit({ ...this.#state, status: first ? 'error' : this.#state.status, error: problem });
       this.#report(problem, known);
-      if (!first) for (const change of queued) this.apply(change);
+      if (!first) for (const change of queued) this.#applyToList(change);
       this.#scheduleRetry(problem);
     }
   }
@@ -638,7 +687,11 @@ export class NotificationStore extends EventTarget {
       this.#beyond = beyond;
       this.#commit({ ...this.#state });
     } catch (error) {
-      if (generation === this.#generation) this.fail(toError(error));
+      if (generation !== this.#generation) return;
+      const problem = toError(error);
+      this.fail(problem);
+      // Until a count is read the counts are a guess: try again, as after a failed load.
+      this.#scheduleRetry(problem);
     }
   }
 
