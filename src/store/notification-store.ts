@@ -40,7 +40,10 @@ export interface NotificationState {
   readonly hasMore: boolean;
   readonly loadingMore: boolean;
   readonly realtime: RealtimeStatus;
-  /** The last problem, until the next successful load. */
+  /**
+   * The last problem, until the next successful load (a failed write's: until one after the
+   * catch-up it asks for).
+   */
   readonly error: NotificationError | null;
 }
 
@@ -137,6 +140,10 @@ type StampedField = 'read_at' | 'seen_at';
  * Events racing a load are queued and replayed after it (those that arrived after it began: it
  * reads the others); `apply` is idempotent, an upsert by id. A page of `loadMore` gets the same.
  *
+ * What the user changes shows at once, as a guess until the database says otherwise: a load or a
+ * change of the row replaces it, a failed write undoes only what is still its own, and a write
+ * that failed or changed fewer rows than guessed is followed by a catch-up.
+ *
  * The inbox's store also keeps the archive's list (`archived`, loaded when first asked for) and
  * forwards every change to it; archived rows are in neither count.
  */
@@ -164,6 +171,8 @@ export class NotificationStore extends EventTarget {
    */
   #queued: NotificationChange[] | null = null;
   #syncing: Promise<void> | null = null;
+  /** A failed write's error that loads do not clear until the catch-up after it has landed. */
+  #keptError: NotificationError | null = null;
   /** Loads landed (first loads and catch-ups): a page read before one landed is older than the list. */
   #loadsLanded = 0;
   /**
@@ -180,6 +189,8 @@ export class NotificationStore extends EventTarget {
   #recountRequest = 0;
   /** Optimistic values by row and field, so a failed write rolls back only what it set. */
   readonly #placeholders = new Map<string, Partial<WacrmNotification>>();
+  /** Rows an optimistic move (archive, restore) moved in this list, by move: a failed one undoes only these. */
+  readonly #moves = new Map<string, symbol>();
   #archived: NotificationStore | null = null;
   /** A load was asked for since the last reset, done or not: the inbox's catch-ups include this list. */
   #asked = false;
@@ -244,6 +255,8 @@ export class NotificationStore extends EventTarget {
     // Until the first load lands nothing is shown: it replaces `items` wholesale (see #queued).
     this.#queued = userId ? [] : null;
     this.#placeholders.clear();
+    this.#moves.clear();
+    this.#keptError = null;
     this.#failures = 0;
     this.#asked = false;
     if (userId) this.#commit({ ...signedOut, userId, status: 'loading', realtime: 'connecting' });
@@ -365,6 +378,10 @@ export class NotificationStore extends EventTarget {
   /** Applies one realtime change. Idempotent: the same change twice leaves the same state. */
   apply(change: NotificationChange): void {
     this.#archived?.apply(change);
+    // The database's word on the row: a failed write no longer undoes what we guessed of it.
+    const id = change.type === 'DELETE' ? change.id : change.row.id;
+    this.#placeholders.delete(id);
+    this.#moves.delete(id);
     this.#pageChanges?.push(change);
     this.#applyToList(change);
   }
@@ -391,7 +408,6 @@ export class NotificationStore extends EventTarget {
       return this.#applyDelete(row.id, previous ?? (held ? held : undefined));
     }
     if (held || this.#withinWindow(row)) {
-      this.#placeholders.delete(row.id);
       this.#commit({ ...this.#state, items: this.#merge(this.#state.items, [row]) });
       if (!held && change.type === 'UPDATE' && this.#state.hasMore) {
         // Moved up from beyond the window (or back from the archive): it left the part counted
@@ -460,8 +476,10 @@ export class NotificationStore extends EventTarget {
       items: this.#state.items.map((item) => (marked.has(item.id) ? { ...item, [field]: placeholder } : item)),
     });
     try {
-      await (field === 'read_at' ? queries.markRead(ids) : queries.markSeen(ids));
-      if (generation === this.#generation && ids === null) this.#scheduleRecount();
+      const changed = await (field === 'read_at' ? queries.markRead(ids) : queries.markSeen(ids));
+      if (generation !== this.#generation) return true;
+      if (ids === null) this.#scheduleRecount();
+      if (changed < items.length) void this.#catchUpAfterWrongGuess();
       return true;
     } catch (error) {
       if (generation !== this.#generation) return false;
@@ -477,6 +495,7 @@ export class NotificationStore extends EventTarget {
         items: this.#state.items.map((item) => (undo.has(item.id) && item[field] === placeholder ? { ...item, [field]: null } : item)),
       });
       this.#writeFailed(`Could not mark ${what}`, error);
+      void this.#catchUpAfterWrongGuess();
       return false;
     }
   }
@@ -488,7 +507,7 @@ export class NotificationStore extends EventTarget {
   archive(id: string): Promise<boolean> {
     const item = this.#state.items.find((candidate) => candidate.id === id);
     if (!this.#queries || this.view !== 'inbox' || !item) return Promise.resolve(true);
-    return this.#move([item], 'archived', () => this.#queries!.archive([id]), 'Could not archive the notification');
+    return this.#move([item], 'archived', [id], 'Could not archive the notification');
   }
 
   /** Archives every read notification of the inbox, loaded or not. */
@@ -496,7 +515,7 @@ export class NotificationStore extends EventTarget {
     if (!this.#queries || this.view !== 'inbox') return Promise.resolve(true);
     const read = this.#state.items.filter((item) => !isUnread(item));
     if (read.length === 0 && !this.#state.hasMore) return Promise.resolve(true);
-    return this.#move(read, 'archived', () => this.#queries!.archive(null), 'Could not archive the read notifications');
+    return this.#move(read, 'archived', null, 'Could not archive the read notifications');
   }
 
   /** Takes a notification out of the archive, back into the inbox (and its counts). */
@@ -504,43 +523,57 @@ export class NotificationStore extends EventTarget {
     const archive = this.view === 'archived' ? this : this.#archived;
     const item = archive?.state.items.find((candidate) => candidate.id === id);
     if (!this.#queries || !item) return Promise.resolve(true);
-    return this.#move([item], 'inbox', () => this.#queries!.unarchive([id]), 'Could not restore the notification');
+    return this.#move([item], 'inbox', [id], 'Could not restore the notification');
   }
 
   /**
    * Moves rows between the inbox and the archive on screen (in this store and its archive), then
-   * in the database with `write`; puts them back if it fails.
+   * in the database (`ids`, or null: every read inbox row); puts them back if it fails.
    */
-  async #move(items: WacrmNotification[], to: NotificationView, write: () => Promise<number>, failure: string): Promise<boolean> {
+  async #move(items: WacrmNotification[], to: NotificationView, ids: string[] | null, failure: string): Promise<boolean> {
+    const queries = this.#queries!;
     const generation = this.#generation;
     const placeholder = to === 'archived' ? new Date().toISOString() : null;
-    const local = (row: WacrmNotification, archived_at: string | null) =>
-      this.#applyHere({ type: 'UPDATE', row: { ...row, archived_at }, previous: row });
-    for (const item of items) local(item, placeholder);
+    const move = Symbol(to);
+    for (const item of items) this.#moveHere({ ...item, archived_at: placeholder }, item, move);
     try {
-      await write();
+      const changed = await (to === 'archived' ? queries.archive(ids) : queries.unarchive(ids!));
+      if (generation !== this.#generation) return true;
       // Rows beyond the window may have moved too (archive all read): their unseen part changed.
-      if (generation === this.#generation && this.#state.hasMore) this.#scheduleRecount();
+      if (this.#state.hasMore) this.#scheduleRecount();
+      // The rows copied into the other list stay there until their echo: unless the count says
+      // every one moved, some may never get one (deleted, not read after all, archived already).
+      if (ids === null || changed < items.length) void this.#catchUpAfterWrongGuess();
       return true;
     } catch (error) {
       if (generation !== this.#generation) return false;
-      // Back where they were: in the window, or beyond it and counted there.
-      for (const item of items) local({ ...item, archived_at: placeholder }, item.archived_at);
+      // Back where they were (in the window, or beyond it and counted there), in each list that
+      // still shows them moved: a change or a load since showed what the database holds.
+      for (const item of items) this.#moveHere(item, { ...item, archived_at: placeholder }, move, true);
       this.#writeFailed(failure, error);
+      void this.#catchUpAfterWrongGuess();
       return false;
     }
   }
 
   /**
-   * A change made here (an optimistic move), to this store and its archive at once; while a load
-   * is replacing the list it is also replayed after it, like the events that raced it.
+   * Moves a row between the inbox and the archive here (an optimistic move, or putting it back),
+   * in this store and its archive at once, where loaded; `undo` only where `move` still holds it.
+   * A guess, not a change of the database: a load in flight that lands after it shows what it
+   * read instead (the write's echo follows), and it is never replayed over a load, which may have
+   * read after the write — or after the write changed nothing, the row gone meanwhile.
    */
-  #applyHere(change: NotificationChange): void {
-    const queued = this.#queued;
-    this.#queued = null;
-    this.apply(change);
-    this.#queued = queued;
-    queued?.push(change);
+  #moveHere(row: WacrmNotification, from: WacrmNotification, move: symbol, undo = false): void {
+    for (const store of [this, this.#archived]) {
+      if (!store || store.#state.status !== 'ready') continue;
+      if (undo && store.#moves.get(row.id) !== move) continue;
+      const queued = store.#queued;
+      store.#queued = null;
+      store.#applyToList({ type: 'UPDATE', row, previous: from });
+      store.#queued = queued;
+      if (undo) store.#moves.delete(row.id);
+      else store.#moves.set(row.id, move);
+    }
   }
 
   /** The user's preferences by type (no row: on). */
@@ -559,6 +592,22 @@ export class NotificationStore extends EventTarget {
       this.#writeFailed('Could not save the notification setting', error);
       return false;
     }
+  }
+
+  /**
+   * After a write that failed, or changed fewer rows than this store changed at once: what it shows
+   * of them is a guess nothing will correct. A failed write may have changed them after all (its
+   * answer lost); a write that changed fewer found some already changed or gone, and a move may
+   * have carried another write's guess into the other list. The database knows: catch up, as after
+   * a lost change.
+   */
+  #catchUpAfterWrongGuess(): Promise<void> {
+    // A failed write's error outlives this catch-up: it is the problem to show, not one it fixes.
+    const shown = this.#state.error?.code === 'write-failed' ? this.#state.error : null;
+    if (shown) this.#keptError = shown;
+    return this.sync().finally(() => {
+      if (shown && this.#keptError === shown) this.#keptError = null;
+    });
   }
 
   #writeFailed(what: string, error: unknown): void {
@@ -599,11 +648,13 @@ export class NotificationStore extends EventTarget {
       this.#beyond = beyond;
       this.#loadsLanded++;
       this.#placeholders.clear();
+      this.#moves.clear();
       const queued = this.#queued;
       this.#queued = null;
       this.#failures = 0;
       clearTimeout(this.#retryTimer);
-      this.#commit({ ...this.#state, status: 'ready', items: this.#merge([], items), hasMore, error: null });
+      const error = this.#keptError && this.#state.error === this.#keptError ? this.#keptError : null;
+      this.#commit({ ...this.#state, status: 'ready', items: this.#merge([], items), hasMore, error });
       if (!first && this.view === 'inbox') {
         for (const item of this.#state.items) {
           if (!before.has(item.id) && (!newestBefore || compareNewestFirst(item, newestBefore) < 0)) {
@@ -644,7 +695,6 @@ export class NotificationStore extends EventTarget {
   #applyDelete(id: string, previous: PreviousRow | undefined): void {
     const held = this.#state.items.some((item) => item.id === id);
     if (held) {
-      this.#placeholders.delete(id);
       this.#commit({ ...this.#state, items: this.#state.items.filter((item) => item.id !== id) });
       return;
     }
