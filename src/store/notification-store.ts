@@ -89,7 +89,7 @@ export type NotificationStoreListener<E extends Event> = ((event: E) => void) | 
 const signedOut: NotificationState = Object.freeze({
   userId: null,
   status: 'signed-out',
-  items: Object.freeze([]) as readonly WacrmNotification[],
+  items: Object.freeze([]),
   unreadCount: 0,
   unseenCount: 0,
   hasMore: false,

@@ -111,7 +111,7 @@ export const stepArbitrary: fc.Arbitrary<Step> = fc
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('disconnect' as const) }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('reconnect' as const) }) },
   )
-  .map((step) => named(step as Step));
+  .map((step) => named(step));
 
 /** A row the database holds before the store starts. */
 export interface RowSeed {
@@ -278,7 +278,7 @@ export class World {
     this.dbs = [0, 1].map((index) => {
       let count = 0;
       const prefix = 'ab'[index]!;
-      return new FakeDatabase(USERS[index]!, { clock: START, step: STEP, id: () => `${prefix}${String(++count).padStart(2, '0')}` });
+      return new FakeDatabase(USERS[index], { clock: START, step: STEP, id: () => `${prefix}${String(++count).padStart(2, '0')}` });
     }) as [FakeDatabase, FakeDatabase];
     for (const [index, seeds] of setup.rows.entries()) {
       const db = this.dbs[index]!;
@@ -590,7 +590,7 @@ export class World {
     this.#channelUp = true;
     this.#catchUpOwed = false;
     this.#archiveAskedFor = undefined;
-    this.store.reset(this.#queries[this.current]!, USERS[this.current]!);
+    this.store.reset(this.#queries[this.current]!, USERS[this.current]);
     this.#operation('first load', this.store.sync());
     return USERS[this.current]!;
   }
