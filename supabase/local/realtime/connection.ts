@@ -19,7 +19,16 @@ export class RealtimeConnection implements ChannelTransport {
     private readonly services: ChannelServices,
     private readonly onClosed: (connection: RealtimeConnection) => void,
   ) {
-    socket.on('message', (data, isBinary) => this.receive(data, isBinary));
+    socket.on('message', (data, isBinary) => {
+      try {
+        this.receive(data, isBinary);
+      } catch (error) {
+        // A bug met by a frame must not take the process down: the socket goes, as when a
+        // Phoenix socket process crashes (1011), and the log says why.
+        services.log(`a frame could not be handled: ${(error as Error).stack ?? String(error)}`);
+        socket.close(1011, 'internal error');
+      }
+    });
     socket.on('close', () => this.closed());
     socket.on('error', () => socket.terminate());
     this.touch();

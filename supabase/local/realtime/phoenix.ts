@@ -31,7 +31,14 @@ const BINARY_ENCODING = 0;
 const JSON_ENCODING = 1;
 const MAX_FIELD_BYTES = 255;
 
-const asRef = (value: unknown): string | null => (value === null || value === undefined ? null : String(value));
+/**
+ * A ref as text. Phoenix echoes any JSON; refs are compared as text here, so an object or array is
+ * its JSON (String() would throw on `{"toString": 0}`, from inside the socket's message handler).
+ */
+const asRef = (value: unknown): string | null => {
+  if (value === null || value === undefined) return null;
+  return typeof value === 'object' ? JSON.stringify(value) : String(value);
+};
 const asPayload = (value: unknown): Record<string, unknown> =>
   value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 
