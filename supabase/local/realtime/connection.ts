@@ -81,12 +81,23 @@ export class RealtimeConnection implements ChannelTransport {
   private join(message: PhoenixMessage): void {
     if (!message.topic.startsWith('realtime:')) return this.replyError(message, 'unmatched topic');
     if (message.topic === 'realtime:') return this.replyError(message, 'TopicNameRequired: You must provide a topic name');
-    // A second join of a topic replaces the first, which is closed (Phoenix's duplicate-join rule).
-    this.channels.get(message.topic)?.close(true);
+    const previous = this.channels.get(message.topic);
     const channel = new Channel(message.topic, message.joinRef, this, this.services);
     // Kept while the join is checked, so what the client sends next waits behind it; a refused
     // join forgets itself.
     this.channels.set(message.topic, channel);
+    if (previous) {
+      // A second join of a topic replaces the first (Phoenix's duplicate-join rule). Phoenix joins
+      // synchronously, so a join still being checked is answered first, then closed (phx_close),
+      // and only then does the new one start.
+      const replaced = new Promise<void>((resolve) =>
+        previous.enqueue(() => {
+          previous.close(true);
+          resolve();
+        }),
+      );
+      channel.enqueue(() => replaced);
+    }
     channel.enqueue(() => channel.join(message.payload, message.ref));
   }
 
