@@ -49,6 +49,8 @@ declare
   g jsonb;
   typ text;
   expr text;
+  single_value text;
+  single_result boolean;
 begin
   for g in select value from jsonb_array_elements(coalesce(filter_groups, '[]'::jsonb)) loop
     typ := (select pg_catalog.format_type(a.atttypid, null) from pg_catalog.pg_attribute a
@@ -89,7 +91,19 @@ begin
           into group_results
           using array(select jsonb_array_elements_text(g -> 'values')), subject ->> (g ->> 'column');
       exception when others then
-        group_results := array_fill(false, array[jsonb_array_length(g -> 'values')]);
+        -- One value the comparison refuses (a LIKE pattern ending in its escape character ...) must
+        -- not cost the other subscribers of its group their events: each value alone, that one false.
+        group_results := '{}';
+        for single_value in select x.v from jsonb_array_elements_text(g -> 'values') with ordinality x(v, i) order by x.i loop
+          begin
+            execute 'select ' || format(expr, typ) || ' from (select $1::text as v) t'
+              into single_result
+              using single_value, subject ->> (g ->> 'column');
+            group_results := group_results || coalesce(single_result, false);
+          exception when others then
+            group_results := group_results || false;
+          end;
+        end loop;
       end;
     end if;
     filter_results := filter_results || group_results;

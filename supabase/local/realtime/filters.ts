@@ -148,10 +148,17 @@ function parseSegment(segment: string): { ok: true; filter: ColumnFilter } | { o
     }
     // PostgREST's list syntax is a Postgres array literal once the parentheses become braces;
     // quoted elements ("a,b") keep their meaning.
-    return { ok: true, filter: { column, op: 'in', value: `{${value.slice(1, -1)}}`, negate } };
+    return { ok: true, filter: { column, op: 'in', value: wellFormed(`{${value.slice(1, -1)}}`), negate } };
   }
-  return { ok: true, filter: { column, op: op as FilterOperator, value: unquote(value), negate } };
+  return { ok: true, filter: { column, op: op as FilterOperator, value: wellFormed(unquote(value)), negate } };
 }
+
+/**
+ * The value as Postgres will hold it: JSON lets a client send a lone surrogate (`"\ud800"`), which
+ * the driver's UTF-8 turns into U+FFFD at the subscribe-time check; the matcher must compare the
+ * same text (its JSON would otherwise carry `\ud800`, which Postgres's jsonb refuses).
+ */
+const wellFormed = (value: string) => Buffer.from(value, 'utf8').toString('utf8');
 
 /** PostgREST-style quoting: `"a,b"` with `\"` and `\\` escapes; anything malformed stays as sent. */
 function unquote(value: string): string {

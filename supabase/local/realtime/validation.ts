@@ -33,6 +33,7 @@ const conditionNames: Record<string, string> = {
   '22003': 'numeric_value_out_of_range',
   '22001': 'string_data_right_truncation',
   '22023': 'invalid_parameter_value',
+  '22021': 'character_not_in_repertoire',
   '2201B': 'invalid_regular_expression',
   '42704': 'undefined_object',
 };
@@ -42,6 +43,8 @@ export async function validateSubscription(
   params: SubscriptionParams,
   role: string,
 ): Promise<ValidationResult> {
+  // No schema or table is named with a NUL (nor can Postgres compare one): nothing matches.
+  if (params.schema.includes('\u0000') || params.table.includes('\u0000')) return notPublished(params);
   const client = await pool.connect();
   try {
     const { rows: tables } = await client.query<PublishedTable>(
@@ -53,12 +56,7 @@ export async function validateSubscription(
         order by 2, 3`,
       [PUBLICATION, params.schema, params.table],
     );
-    if (tables.length === 0) {
-      return {
-        ok: false,
-        error: `Unable to subscribe to changes with given parameters. Please check Realtime is enabled for the given connect parameters: [${describeParams(params)}]`,
-      };
-    }
+    if (tables.length === 0) return notPublished(params);
     try {
       const { rows: roles } = await client.query('select 1 from pg_catalog.pg_roles where rolname = $1', [role]);
       if (roles.length === 0) throw new CheckFailed(`role "${role}" does not exist`, '22023');
@@ -78,6 +76,19 @@ export async function validateSubscription(
   }
 }
 
+function trailingBackslashes(value: string): number {
+  let count = 0;
+  while (count < value.length && value[value.length - 1 - count] === '\\') count++;
+  return count;
+}
+
+function notPublished(params: SubscriptionParams): ValidationResult {
+  return {
+    ok: false,
+    error: `Unable to subscribe to changes with given parameters. Please check Realtime is enabled for the given connect parameters: [${describeParams(params)}]`,
+  };
+}
+
 async function checkTable(client: pg.PoolClient, table: PublishedTable, params: SubscriptionParams, role: string) {
   const { rows: columns } = await client.query<{ name: string; type: string; readable: boolean; is_bool: boolean }>(
     `select a.attname as name, pg_catalog.format_type(a.atttypid, null) as type,
@@ -92,6 +103,10 @@ async function checkTable(client: pg.PoolClient, table: PublishedTable, params: 
   for (const filter of params.filters) {
     const column = readable.get(filter.column);
     if (!column) throw new CheckFailed(`invalid column for filter ${filter.column}`);
+    // The real server stores the value in a text column, which cannot hold NUL: refused at
+    // subscribe time, with Postgres's words. Accepted, it would fail the matcher's JSON for every
+    // subscriber of the table.
+    if (filter.value.includes('\u0000')) throw new CheckFailed('invalid byte sequence for encoding "UTF8": 0x00', '22021');
     // The type comes from the catalog (format_type quotes what needs quoting); values are parameters.
     switch (filter.op) {
       case 'in': {
@@ -116,6 +131,11 @@ async function checkTable(client: pg.PoolClient, table: PublishedTable, params: 
         await client.query(`select null::${column.type} ${operator} ''::text`).catch(() => {
           throw new CheckFailed(`operator ${filter.op} requires a text-compatible column type, got ${column.type}`);
         });
+        // A pattern ending in its escape character fails every comparison that reaches its end
+        // (Postgres's rule; a trial match may stop sooner, so it is counted): refused now, with why.
+        if ((filter.op === 'like' || filter.op === 'ilike') && trailingBackslashes(filter.value) % 2 === 1) {
+          throw new CheckFailed(`invalid pattern for ${filter.op} filter: LIKE pattern must not end with escape character`);
+        }
         if (filter.op === 'match' || filter.op === 'imatch') {
           await client.query(`select '' ~ $1`, [filter.value]).catch((error: Error) => {
             throw new CheckFailed(`invalid regular expression for ${filter.op} filter: ${error.message}`);
