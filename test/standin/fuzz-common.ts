@@ -35,10 +35,14 @@ export function parameters<T>(numRuns: number, extra: fc.Parameters<T> = {}): fc
 
 /**
  * Errors the server process did not handle, seen while fuzzing: unhandled rejections, uncaught
- * exceptions, and the gateway's "unexpected error" log line (its answer to a bug: a 500).
+ * exceptions, and log lines that only a bug writes (by default the gateway's "unexpected error",
+ * its answer to a bug: a 500).
  */
 export class ProcessWatch {
   readonly problems: string[] = [];
+
+  constructor(private readonly suspicious: RegExp[] = [/unexpected error/i]) {}
+
   private readonly originalConsoleError = console.error;
   private readonly onRejection = (reason: unknown) => this.problems.push(`unhandledRejection: ${inspect(reason)}`);
   private readonly onException = (error: unknown) => this.problems.push(`uncaughtException: ${inspect(error)}`);
@@ -48,7 +52,7 @@ export class ProcessWatch {
     process.on('uncaughtException', this.onException);
     console.error = (...args: unknown[]) => {
       const line = args.map((arg) => (typeof arg === 'string' ? arg : inspect(arg))).join(' ');
-      if (/unexpected error/i.test(line)) this.problems.push(`logged: ${line.slice(0, 2000)}`);
+      if (this.suspicious.some((pattern) => pattern.test(line))) this.problems.push(`logged: ${line.slice(0, 2000)}`);
       this.originalConsoleError(...args);
     };
     return this;
@@ -107,6 +111,23 @@ export const EDGE_VALUES = [
   '->', '->>', '!', '...', 'and(', 'or()', '()', '(,)', ',,', '..', 'é', 'ü', 'Ω', '日本', '😀', '\u200b', '\ud800', '\udfff',
   '\u0085', '\t', '\n', '\r\n',
 ];
+
+/**
+ * JSON objects whose keys name Object.prototype's members: `String(value)` throws on the first,
+ * `key in value` finds the others on any object.
+ */
+export const PROTOTYPE_KEYED: unknown[] = [
+  { toString: 0 },
+  { valueOf: null, toString: null },
+  { constructor: 1 },
+  { hasOwnProperty: 'x' },
+  JSON.parse('{"__proto__": {"polluted": true}}') as unknown,
+  { toJSON: 'x' },
+];
+
+/** Any JSON value, now and then one of PROTOTYPE_KEYED. */
+export const hostileJson = (maxDepth = 2): fc.Arbitrary<unknown> =>
+  fc.oneof({ weight: 8, arbitrary: fc.jsonValue({ maxDepth }) }, { weight: 1, arbitrary: fc.constantFrom(...PROTOTYPE_KEYED) });
 
 const text = fc.string({ unit: 'binary', maxLength: 24 });
 
