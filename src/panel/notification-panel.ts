@@ -91,7 +91,10 @@ export class WacrmNotificationPanel extends NotificationElement {
   #settings: Promise<SettingsView | null> | undefined;
   #settingsView: SettingsView | null = null;
   #settingsFailed = false;
-  /** The user each archive store was asked to load for: it loads once, then follows changes. */
+  /**
+   * The user each archive store was asked to load for: it loads once, then follows changes, until
+   * the store is reset (then the inbox loads again, and so must the archive).
+   */
   readonly #archiveLoadedFor = new WeakMap<NotificationStore, string | null>();
 
   /** Which notifications to list. */
@@ -149,8 +152,13 @@ export class WacrmNotificationPanel extends NotificationElement {
 
   #loadArchive(): void {
     const inbox = this.activeStore;
-    if (inbox.state.status !== 'ready') return;
     const archive = inbox.archived;
+    if (inbox.state.status !== 'ready') {
+      // A first load: the store was reset (another user, or the same one signed in again after
+      // their session expired), and its archive with it. Ask again once the inbox is loaded.
+      this.#archiveLoadedFor.delete(archive);
+      return;
+    }
     if (this.#archiveLoadedFor.has(archive) && this.#archiveLoadedFor.get(archive) === archive.state.userId) return;
     this.#archiveLoadedFor.set(archive, archive.state.userId);
     void archive.sync();
