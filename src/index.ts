@@ -8,6 +8,8 @@ export {
   StoreErrorEvent,
   StoreReceiveEvent,
   type NotificationState,
+  type NotificationStoreEventMap,
+  type NotificationStoreListener,
   type NotificationStoreOptions,
   type RealtimeStatus,
   type StoreStatus,

@@ -191,6 +191,10 @@ export class NotificationStore extends EventTarget {
   readonly #placeholders = new Map<string, Partial<WacrmNotification>>();
   /** Rows an optimistic move (archive, restore) moved in this list, by move: a failed one undoes only these. */
   readonly #moves = new Map<string, symbol>();
+  /** Where each of those moves put its row: `archived_at` set (a time) or null. */
+  readonly #moveTargets = new Map<string, string | null>();
+  /** Rows with an optimistic write of ours in flight (how many), whose guesses outlast older echoes. */
+  readonly #inFlight = new Map<string, number>();
   #archived: NotificationStore | null = null;
   /** A load was asked for since the last reset, done or not: the inbox's catch-ups include this list. */
   #asked = false;
@@ -256,6 +260,7 @@ export class NotificationStore extends EventTarget {
     this.#queued = userId ? [] : null;
     this.#placeholders.clear();
     this.#moves.clear();
+    this.#moveTargets.clear();
     this.#keptError = null;
     this.#failures = 0;
     this.#asked = false;
@@ -378,12 +383,64 @@ export class NotificationStore extends EventTarget {
   /** Applies one realtime change. Idempotent: the same change twice leaves the same state. */
   apply(change: NotificationChange): void {
     this.#archived?.apply(change);
-    // The database's word on the row: a failed write no longer undoes what we guessed of it.
-    const id = change.type === 'DELETE' ? change.id : change.row.id;
-    this.#placeholders.delete(id);
-    this.#moves.delete(id);
     this.#pageChanges?.push(change);
     this.#applyToList(change);
+  }
+
+  /**
+   * A change as this list shows it while an optimistic write of ours on its row is in flight. The
+   * echo of an earlier commit (the seen mark before a mark-read, the mark-read before an archive)
+   * still says what the row was before that write: it must not flicker the row back while the write
+   * is on its way. Once the write has answered, a change is the database's word again (the write
+   * may have changed less than we guessed: a mark-all skips what was archived meanwhile), and it
+   * drops the guess, so that a failed write undoes nothing the database has since said. A delete
+   * ends them.
+   */
+  #withGuesses(change: NotificationChange): NotificationChange {
+    if (change.type === 'DELETE') {
+      this.#placeholders.delete(change.id);
+      this.#forgetMove(change.id);
+      return change;
+    }
+    let row = change.row;
+    const inFlight = this.#inFlight.has(row.id);
+    const guessed = this.#placeholders.get(row.id);
+    if (guessed) {
+      const still: Partial<WacrmNotification> = {};
+      for (const field of ['read_at', 'seen_at'] as const) {
+        if (field in guessed && inFlight && row[field] === null) still[field] = guessed[field];
+      }
+      if (Object.keys(still).length > 0) {
+        this.#placeholders.set(row.id, still);
+        row = { ...row, ...still };
+      } else this.#placeholders.delete(row.id);
+    }
+    if (this.#moveTargets.has(row.id)) {
+      const target = this.#moveTargets.get(row.id)!;
+      if (inFlight && (row.archived_at === null) !== (target === null)) row = { ...row, archived_at: target };
+      else this.#forgetMove(row.id);
+    }
+    return row === change.row ? change : { ...change, row };
+  }
+
+  /** Marks `ids` as having a write of ours in flight, in `stores`, until the returned function runs. */
+  static #flying(stores: (NotificationStore | null)[], ids: string[]): () => void {
+    const live = stores.filter((store) => store !== null);
+    for (const store of live) for (const id of ids) store.#inFlight.set(id, (store.#inFlight.get(id) ?? 0) + 1);
+    return () => {
+      for (const store of live) {
+        for (const id of ids) {
+          const left = (store.#inFlight.get(id) ?? 1) - 1;
+          if (left > 0) store.#inFlight.set(id, left);
+          else store.#inFlight.delete(id);
+        }
+      }
+    };
+  }
+
+  #forgetMove(id: string): void {
+    this.#moves.delete(id);
+    this.#moveTargets.delete(id);
   }
 
   /**
@@ -398,6 +455,8 @@ export class NotificationStore extends EventTarget {
       if (this.#syncing) this.#queued.push(change);
       return;
     }
+    // At the moment it is applied, not when it arrived: a load landing in between drops the guesses.
+    change = this.#withGuesses(change);
     if (change.type === 'DELETE') return this.#applyDelete(change.id, change.previous);
     const { row } = change;
     if (row.user_id !== this.#state.userId) return; // not ours: never shown, never counted
@@ -475,8 +534,9 @@ export class NotificationStore extends EventTarget {
       ...this.#state,
       items: this.#state.items.map((item) => (marked.has(item.id) ? { ...item, [field]: placeholder } : item)),
     });
+    const landed = NotificationStore.#flying([this], [...marked]);
     try {
-      const changed = await (field === 'read_at' ? queries.markRead(ids) : queries.markSeen(ids));
+      const changed = await (field === 'read_at' ? queries.markRead(ids) : queries.markSeen(ids)).finally(landed);
       if (generation !== this.#generation) return true;
       if (ids === null) this.#scheduleRecount();
       if (changed < items.length) void this.#catchUpAfterWrongGuess();
@@ -536,8 +596,9 @@ export class NotificationStore extends EventTarget {
     const placeholder = to === 'archived' ? new Date().toISOString() : null;
     const move = Symbol(to);
     for (const item of items) this.#moveHere({ ...item, archived_at: placeholder }, item, move);
+    const landed = NotificationStore.#flying([this, this.#archived], items.map((item) => item.id));
     try {
-      const changed = await (to === 'archived' ? queries.archive(ids) : queries.unarchive(ids!));
+      const changed = await (to === 'archived' ? queries.archive(ids) : queries.unarchive(ids!)).finally(landed);
       if (generation !== this.#generation) return true;
       // Rows beyond the window may have moved too (archive all read): their unseen part changed.
       if (this.#state.hasMore) this.#scheduleRecount();
@@ -569,10 +630,15 @@ export class NotificationStore extends EventTarget {
       if (undo && store.#moves.get(row.id) !== move) continue;
       const queued = store.#queued;
       store.#queued = null;
+      // This guess replaces the row's last one (a restore right after an archive).
+      store.#moveTargets.delete(row.id);
       store.#applyToList({ type: 'UPDATE', row, previous: from });
       store.#queued = queued;
-      if (undo) store.#moves.delete(row.id);
-      else store.#moves.set(row.id, move);
+      if (undo) store.#forgetMove(row.id);
+      else {
+        store.#moves.set(row.id, move);
+        store.#moveTargets.set(row.id, row.archived_at);
+      }
     }
   }
 
@@ -649,6 +715,7 @@ export class NotificationStore extends EventTarget {
       this.#loadsLanded++;
       this.#placeholders.clear();
       this.#moves.clear();
+    this.#moveTargets.clear();
       const queued = this.#queued;
       this.#queued = null;
       this.#failures = 0;
@@ -698,8 +765,13 @@ export class NotificationStore extends EventTarget {
       this.#commit({ ...this.#state, items: this.#state.items.filter((item) => item.id !== id) });
       return;
     }
+    // Counted beyond the window only if it was there: a row this list held and moved out itself
+    // (an optimistic archive) was never part of that count. Unknown: the recount says.
     const before = previousCounts(previous);
-    if (before) this.#beyond = subtract(this.#beyond, before);
+    const end = this.#windowEnd;
+    if (before && previous?.created_at && end && compareNewestFirst({ created_at: previous.created_at, id }, end) > 0) {
+      this.#beyond = subtract(this.#beyond, before);
+    }
     this.#commit({ ...this.#state });
     if (this.#state.hasMore) this.#scheduleRecount();
   }

@@ -111,8 +111,8 @@ test('DELETE: a held row goes; an unknown one triggers a recount; the badge neve
   store.apply({ type: 'DELETE', id: held.id });
   assert.ok(!store.state.items.some((item) => item.id === held.id));
   db.remove(old.id);
-  store.apply({ type: 'DELETE', id: old.id, previous: { read_at: null, seen_at: null, archived_at: null } });
-  store.apply({ type: 'DELETE', id: old.id, previous: { read_at: null, seen_at: null, archived_at: null } });
+  store.apply({ type: 'DELETE', id: old.id, previous: { read_at: null, seen_at: null, archived_at: null, created_at: old.created_at } });
+  store.apply({ type: 'DELETE', id: old.id, previous: { read_at: null, seen_at: null, archived_at: null, created_at: old.created_at } });
   assert.equal(store.state.unreadCount, 0);
   store.apply({ type: 'DELETE', id: 'never-existed' });
   await settle();
@@ -514,5 +514,33 @@ test('an archived row that was beyond the window leaves the counts by its event;
   store.apply({ type: 'UPDATE', ...change });
   assert.equal(store.state.unreadCount, 1);
   await settle();
+  assertEqualsDatabase(store, db);
+});
+
+test('an older echo arriving while our archive is in flight does not bring the row back; after the answer, changes are the database’s word', async () => {
+  const db = new FakeDatabase(ME);
+  const row = db.insert();
+  const other = db.insert();
+  const store = await loaded(db);
+  const shown: boolean[] = [];
+  store.addEventListener('change', () => shown.push(store.state.items.some((item) => item.id === row.id)));
+  let open!: () => void;
+  db.gate = new Promise((resolve) => (open = resolve));
+  const archiving = store.archive(row.id);
+  // The echo of an earlier commit (a seen mark made before the archive): archived_at still null.
+  const { row: seen, previous } = db.update(row.id, { seen_at: '2026-11-27T10:00:05Z' });
+  store.apply({ type: 'UPDATE', row: seen, previous });
+  assert.deepEqual(shown, [false, false], 'never shown again while the archive was on its way');
+  db.gate = null;
+  open();
+  assert.equal(await archiving, true);
+  // Its own echo, then a restore made elsewhere: both are taken as they come.
+  const archived = db.rows.find((candidate) => candidate.id === row.id)!;
+  store.apply({ type: 'UPDATE', row: { ...archived }, previous: { ...seen } });
+  const { row: restored, previous: before } = db.update(row.id, { archived_at: null });
+  store.apply({ type: 'UPDATE', row: restored, previous: before });
+  assert.equal(store.state.items.some((item) => item.id === row.id), true, 'restored elsewhere: back');
+  await settle();
+  assert.ok(store.state.items.some((item) => item.id === other.id));
   assertEqualsDatabase(store, db);
 });
