@@ -1,6 +1,6 @@
 // What arrives from the wire, validated and shaped into the store's terms: rows (PostgREST, both
 // realtime transports) and the change a realtime message describes.
-import type { WacrmNotification } from '../notification.js';
+import { timeKey, type WacrmNotification } from '../notification.js';
 import type { NotificationChange, PreviousRow } from '../store/notification-source.js';
 
 const REQUIRED_FIELDS: (keyof WacrmNotification)[] = ['id', 'user_id', 'title', 'created_at'];
@@ -10,26 +10,46 @@ const STAMPS = ['read_at', 'seen_at', 'archived_at'] as const;
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
+/** A timestamp the store can order by (timeKey reads it): a row without one would stop its sorting. */
+function isTimestamp(value: unknown): value is string {
+  if (typeof value !== 'string') return false;
+  try {
+    timeKey(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The text, the fallback when absent, undefined when present but not text (not a notification). */
+const textOr = (value: unknown, fallback: string): string | undefined =>
+  value === undefined || value === null ? fallback : typeof value === 'string' ? value : undefined;
+
 /** A notification row, or null when the value is not one. */
 export function asNotification(value: unknown): WacrmNotification | null {
   if (typeof value !== 'object' || value === null) return null;
   const row = value as Record<string, unknown>;
   if (!REQUIRED_FIELDS.every((field) => typeof row[field] === 'string')) return null;
+  if (!isTimestamp(row.created_at)) return null;
+  // Not String(): an object is no account id or type, and some objects cannot even become text.
+  const accountId = textOr(row.account_id, '');
+  const type = textOr(row.type, 'conversation_assigned');
+  if (accountId === undefined || type === undefined) return null;
   if (row.read_at !== null && typeof row.read_at !== 'string') return null;
   if (row.body !== null && row.body !== undefined && typeof row.body !== 'string') return null;
   if (!STAMPS.every((field) => row[field] === null || row[field] === undefined || typeof row[field] === 'string')) return null;
   return {
     id: row.id as string,
-    account_id: String(row.account_id ?? ''),
+    account_id: accountId,
     user_id: row.user_id as string,
-    type: String(row.type ?? 'conversation_assigned'),
+    type,
     conversation_id: typeof row.conversation_id === 'string' ? row.conversation_id : null,
     contact_id: typeof row.contact_id === 'string' ? row.contact_id : null,
     actor_user_id: typeof row.actor_user_id === 'string' ? row.actor_user_id : null,
     title: row.title as string,
-    body: (row.body as string | null | undefined) ?? null,
-    read_at: row.read_at as string | null,
-    created_at: row.created_at as string,
+    body: row.body ?? null,
+    read_at: row.read_at,
+    created_at: row.created_at,
     // Realtime's postgres_changes sends jsonb as an object; anything else is no data.
     data: isPlainObject(row.data) ? row.data : null,
     seen_at: (row.seen_at as string | null | undefined) ?? null,
@@ -48,8 +68,8 @@ function previousOf(old: unknown): PreviousRow | undefined {
     const value = old[field];
     if (typeof value === 'string' || value === null) previous[field] = value;
   }
-  if (typeof old.created_at === 'string') previous.created_at = old.created_at;
-  return Object.keys(previous).length > 0 ? (previous as PreviousRow) : undefined;
+  if (isTimestamp(old.created_at)) previous.created_at = old.created_at;
+  return Object.keys(previous).length > 0 ? previous : undefined;
 }
 
 /**
