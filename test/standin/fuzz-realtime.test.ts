@@ -61,7 +61,7 @@ before(async () => {
     honest.send(JSON.stringify(['h', 'h', topic, 'phx_join', { config: { postgres_changes: [{ event: 'INSERT', schema: 'public', table: 'fuzz_rt', ...(filter ? { filter } : {}) }] } }]));
   }
   honest.on('message', (data) => {
-    const [, , topic, event, payload] = JSON.parse(String(data)) as [unknown, unknown, string, string, Row];
+    const [, , topic, event, payload] = JSON.parse((data as Buffer).toString('utf8')) as [unknown, unknown, string, string, Row];
     const canary = canaries.find((candidate) => candidate.topic === topic);
     if (!canary) return;
     if (event === 'system' && payload.status === 'ok' && payload.message === 'Subscribed to PostgreSQL') canary.live = true;
@@ -574,7 +574,7 @@ test('the injection strings, in every part of a binding, change nothing and harm
         kind: 'message', topic: `realtime:injection-${i}`, event: 'phx_join', payload: { config: { postgres_changes: [entry] } }, ref: { kind: 'auto' }, joinRef: 'channel', wrongVsn: false,
       })), value);
     } catch (error) {
-      throw new Error(`${JSON.stringify(value)}: ${(error as Error).message}`);
+      throw new Error(`${JSON.stringify(value)}: ${(error as Error).message}`, { cause: error });
     }
   }
   const { rows } = await fixtures.db.query(`select (select count(*)::int from public.fuzz_canary) as canary, to_regclass('public.fuzz_pwned') is null as clean`);
