@@ -32,9 +32,18 @@ export async function handleBroadcastApi(
   const single = path.startsWith(`${BATCH_PATH}/`) ? path.slice(BATCH_PATH.length + 1).split('/') : undefined;
   if (request.method === 'POST' && path === BATCH_PATH) return batch(services, request, response);
   if (request.method === 'POST' && single?.length === 3 && single[1] === 'events' && single[0] && single[2]) {
-    return one(services, request, response, url, decodeURIComponent(single[0]), decodeURIComponent(single[2]));
+    return one(services, request, response, url, pathParameter(single[0]), pathParameter(single[2]));
   }
   throw new HttpError(404, { message: 'no Route matched with those values' });
+}
+
+/** A percent-decoded path segment; a malformed escape (`%zz`) is Plug's 400, not an exception. */
+function pathParameter(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new HttpError(400, { message: 'Bad Request' });
+  }
 }
 
 /** The batch: `{messages: [{topic, event, payload, private?, id?}]}`. */
