@@ -605,7 +605,10 @@ test('hostile requests: PostgREST-shaped answers, no 500, nothing executed, no u
   await fc.assert(
     fc.asyncProperty(request, async (spec) => {
       sent++;
+      const started = performance.now();
       const answer = await send(spec);
+      // pg_sleep(5) among the inputs: had it run, the answer would take 5 s.
+      assert.ok(performance.now() - started < 5000, `answered in ${since(started)} ms: did something from the input run?`);
       judge(spec, answer);
       watch.check();
       assert.deepEqual(await snapshot(), baseline, 'the canary, tables, functions and roles are unchanged');
