@@ -38,9 +38,17 @@ function textRow(tuple: Record<string, unknown> | null | undefined): RowValues |
   const row: RowValues = {};
   for (const [name, value] of Object.entries(tuple)) {
     if (value === undefined) continue;
-    row[name] = value === null ? null : String(value);
+    row[name] = value === null ? null : asText(value);
   }
   return row;
+}
+
+/** A column's value as the text form pgoutput sends (a string already; bytes decoded; anything else stringified deliberately). */
+function asText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (Buffer.isBuffer(value)) return value.toString('utf8');
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  return JSON.stringify(value);
 }
 
 function pick(row: RowValues | null, columns: string[]): RowValues | null {

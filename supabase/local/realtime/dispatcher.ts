@@ -123,7 +123,10 @@ export class Dispatcher {
         payloads.set(payloadKey, data);
       }
       let perPayload = outgoing.get(subscription.channel);
-      if (!perPayload) outgoing.set(subscription.channel, (perPayload = new Map()));
+      if (!perPayload) {
+        perPayload = new Map();
+        outgoing.set(subscription.channel, perPayload);
+      }
       const entry = perPayload.get(payloadKey);
       if (entry) {
         if (!entry.ids.includes(subscription.id)) entry.ids.push(subscription.id);

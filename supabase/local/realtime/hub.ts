@@ -77,9 +77,15 @@ export class Hub {
     const leaves = this.removeEntry(member);
     const entry = { ...meta, phx_ref: randomBytes(8).toString('base64url') };
     let byKey = this.presences.get(member.hubTopic);
-    if (!byKey) this.presences.set(member.hubTopic, (byKey = new Map()));
+    if (!byKey) {
+      byKey = new Map();
+      this.presences.set(member.hubTopic, byKey);
+    }
     let entries = byKey.get(member.presenceKey);
-    if (!entries) byKey.set(member.presenceKey, (entries = new Map()));
+    if (!entries) {
+      entries = new Map();
+      byKey.set(member.presenceKey, entries);
+    }
     entries.set(member, entry);
     this.diff(member.hubTopic, { [member.presenceKey]: { metas: [entry] } }, leaves);
   }
