@@ -326,6 +326,71 @@ $function$;
 revoke execute on function realtime.wacrm_ensure_message_partitions() from public;
 revoke execute on function realtime.wacrm_drop_old_message_partitions() from public;
 
+-- Realtime Authorization, the stand-in's share of it (lib/realtime/tenants/authorization.ex):
+-- supabase/local/realtime/authorization.ts calls these with bind parameters only. Neither is
+-- SECURITY DEFINER (a definer function cannot switch role) and neither sets search_path, so the
+-- policies and what they call resolve names exactly as under Realtime's own connection; every name
+-- here is schema-qualified instead. API roles cannot call them.
+
+-- Realtime's set_conn_config: the role, the topic, the claims and the headers, transaction-local.
+-- The role is a value here, never an identifier; only the API roles are accepted all the same, so
+-- nothing can make a check run as the connection's own (superuser) role.
+create or replace function realtime.wacrm_set_conn_config(
+  role_name text, topic_name text, claims_json text, headers_json text, claim_sub text
+)
+  returns void
+  language plpgsql
+as $function$
+begin
+  if role_name is null or role_name not in ('anon', 'authenticated', 'service_role') then
+    raise exception 'role "%" is not an API role', role_name using errcode = 'insufficient_privilege';
+  end if;
+  perform pg_catalog.set_config('role', role_name, true),
+          pg_catalog.set_config('realtime.topic', topic_name, true),
+          pg_catalog.set_config('request.jwt.claims', claims_json, true),
+          pg_catalog.set_config('request.jwt.claim.sub', claim_sub, true),
+          pg_catalog.set_config('request.jwt.claim.role', role_name, true),
+          pg_catalog.set_config('request.headers', headers_json, true);
+end
+$function$;
+
+-- The read check of a join as one statement: insert a probe row per extension as the caller,
+-- switch to the user, select the probes back under RLS, then undo all of it (rows, role, settings)
+-- by raising inside a block that catches only its own error. Any other error (a policy's, no
+-- partition for the probes) reaches the caller as raised. Returns the extensions whose probe came
+-- back. Called on its own (autocommit), the statement's transaction commits nothing, so its commit
+-- need not wait for the WAL flush.
+create or replace function realtime.wacrm_read_policies(
+  role_name text, topic_name text, claims_json text, headers_json text, claim_sub text, extensions text[]
+)
+  returns text[]
+  language plpgsql
+as $function$
+declare
+  probes uuid[];
+  visible text[];
+begin
+  perform pg_catalog.set_config('synchronous_commit', 'off', true);
+  begin
+    with inserted as (
+      insert into realtime.messages (extension, topic)
+      select distinct requested.extension, topic_name from pg_catalog.unnest(extensions) as requested (extension)
+      returning id
+    )
+    select pg_catalog.array_agg(inserted.id) into probes from inserted;
+    perform realtime.wacrm_set_conn_config(role_name, topic_name, claims_json, headers_json, claim_sub);
+    select pg_catalog.array_agg(probe.extension) into visible from realtime.messages probe where probe.id = any (probes);
+    raise exception using errcode = 'WRPRB', message = 'probe rows undone';
+  exception
+    when sqlstate 'WRPRB' then null;
+  end;
+  return coalesce(visible, '{}');
+end
+$function$;
+
+revoke execute on function realtime.wacrm_set_conn_config(text, text, text, text, text) from public;
+revoke execute on function realtime.wacrm_read_policies(text, text, text, text, text, text[]) from public;
+
 -- The Supabase CLI records applied migrations here; the local runner does the same.
 create schema if not exists supabase_migrations;
 create table if not exists supabase_migrations.schema_migrations (

@@ -1,12 +1,12 @@
 // Realtime Authorization: RLS on realtime.messages decides who reads and writes a private topic,
 // checked the way Realtime checks it (lib/realtime/tenants/authorization.ex).
-//   read:  in one transaction, insert probe rows as the admin, switch to the user's role and
-//          claims (set_config ..., is_local), select the probes back, roll back. A probe that comes
-//          back means read for its extension.
-//   write: switch first, then insert under the user's role in a savepoint; insufficient_privilege
-//          means no write. Rolled back too.
-// Nothing is ever committed, so nothing reaches the replication stream.
-import { randomUUID } from 'node:crypto';
+//   read:  insert probe rows as the admin, switch to the user's role and claims (set_config ...,
+//          is_local), select the probes back, undo. A probe that comes back means read for its
+//          extension. All of it is realtime.wacrm_read_policies (platform.sql): one statement.
+//   write: switch first (realtime.wacrm_set_conn_config), then insert under the user's role in a
+//          savepoint; insufficient_privilege means no write. Rolled back too.
+// Every value travels as a bind parameter. No row is ever committed (the probes are undone in a
+// subtransaction, the write checks rolled back), so nothing reaches the replication stream.
 import pg from 'pg';
 
 export type Extension = 'broadcast' | 'presence';
@@ -65,28 +65,21 @@ export class Authorizer {
   }
 
   /**
-   * Evaluates read for each extension; the others keep their values. One round trip (the
-   * statements as one simple query, values quoted by the driver): joins are what scales with users.
+   * Evaluates read for each extension; the others keep their values. One round trip (one
+   * parameterised statement, prepared once per connection): joins are what scales with users.
    */
   async read(context: AuthorizationContext, extensions: Extension[], policies = emptyPolicies()): Promise<Policies> {
     refuseUnholdable(context);
-    const probes = new Map(extensions.map((extension) => [extension, randomUUID()]));
-    const found = await this.withClient(async (client) => {
-      const quote = (value: string | null) => (value === null ? 'null' : client.escapeLiteral(value));
-      const values = [...probes].map(([extension, id]) => `(${quote(id)}::uuid, ${quote(extension)}, ${quote(context.topic)})`);
-      const results = (await client.query(
-        [
-          'begin',
-          `insert into realtime.messages (id, extension, topic) values ${values.join(', ')}`,
-          this.switchStatement(context, quote),
-          `select id::text from realtime.messages where id in (${[...probes.values()].map((id) => `${quote(id)}::uuid`).join(', ')})`,
-          'rollback',
-        ].join(';\n'),
-      )) as unknown as pg.QueryResult<{ id: string }>[];
-      return new Set(results[3]!.rows.map((row) => row.id));
-    });
+    const { rows } = await this.withClient((client) =>
+      client.query<{ visible: string[] }>({
+        name: 'wacrm_read_policies',
+        text: 'select realtime.wacrm_read_policies($1, $2, $3, $4, $5, $6::text[]) as visible',
+        values: [...connectionConfig(context), extensions],
+      }),
+    );
+    const visible = new Set(rows[0]!.visible);
     const next: Policies = { broadcast: { ...policies.broadcast }, presence: { ...policies.presence } };
-    for (const [extension, id] of probes) next[extension].read = found.has(id);
+    for (const extension of extensions) next[extension].read = visible.has(extension);
     return next;
   }
 
@@ -98,7 +91,11 @@ export class Authorizer {
     refuseUnholdable(context);
     const next: Policies = { broadcast: { ...policies.broadcast }, presence: { ...policies.presence } };
     await this.transaction(async (client) => {
-      await client.query(this.switchStatement(context, (value) => (value === null ? 'null' : client.escapeLiteral(value))));
+      await client.query({
+        name: 'wacrm_set_conn_config',
+        text: 'select realtime.wacrm_set_conn_config($1, $2, $3, $4, $5)',
+        values: connectionConfig(context),
+      });
       for (const extension of ['broadcast', 'presence'] as const) {
         if (!extensions.includes(extension)) {
           next[extension].write = false;
@@ -120,17 +117,6 @@ export class Authorizer {
 
   end(): Promise<void> {
     return this.pool.end();
-  }
-
-  /** Realtime's set_conn_config: the role, the topic, the claims and the headers, transaction-local. */
-  private switchStatement(context: AuthorizationContext, quote: (value: string | null) => string): string {
-    const sub = typeof context.claims.sub === 'string' ? context.claims.sub : null;
-    return `select set_config('role', ${quote(context.role)}, true),
-              set_config('realtime.topic', ${quote(context.topic)}, true),
-              set_config('request.jwt.claims', ${quote(JSON.stringify(context.claims))}, true),
-              set_config('request.jwt.claim.sub', ${quote(sub)}, true),
-              set_config('request.jwt.claim.role', ${quote(context.role)}, true),
-              set_config('request.headers', ${quote(JSON.stringify(context.headers))}, true)`;
   }
 
   private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
@@ -165,10 +151,16 @@ export class Authorizer {
   }
 }
 
+/** Realtime's set_conn_config arguments: role, topic, claims, headers, and the claims' `sub`. */
+function connectionConfig(context: AuthorizationContext): [string, string, string, string, string | null] {
+  const sub = typeof context.claims.sub === 'string' ? context.claims.sub : null;
+  return [context.role, context.topic, JSON.stringify(context.claims), JSON.stringify(context.headers), sub];
+}
+
 /**
  * A topic with a NUL: Postgres text cannot hold it, so Realtime's checks fail in Postgres (22021),
- * a policy error. Here it is said before any statement is sent: in the simple query it would end
- * the statement's text early, a protocol error taken for a lost database.
+ * a policy error. Here it is said before any statement is sent, so that the check costs no
+ * connection and the text of the error never depends on which statement met the NUL first.
  */
 function refuseUnholdable(context: AuthorizationContext): void {
   if (context.topic.includes('\u0000')) throw new AuthorizationError('rls_policy_error', 'invalid byte sequence for encoding "UTF8": 0x00');
