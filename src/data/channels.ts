@@ -8,6 +8,46 @@ import { changeOf } from './rows.js';
 const MIGRATION_027 = 'supabase/migrations/027_notifications.sql';
 /** How long a channel may fail to connect before that is reported (realtime-js retries after 1, 2, 5 s…). */
 const OUTAGE_REPORT_MS = 5000;
+/**
+ * Waits before a channel that the server closed is opened again, by attempt: realtime-js's own
+ * rejoin delays. realtime-js rejoins a channel that errored, never one the server closed.
+ */
+const REOPEN_DELAYS_MS = [1000, 2000, 5000, 10000];
+
+/**
+ * Opens a channel again whenever the server closes it — Realtime stops a channel, with a system
+ * error then phx_close, when it cannot authorise a refreshed token (the database is restarting, say)
+ * — waiting a little longer each time until one subscribes. Meanwhile the channel is reconnecting;
+ * once subscribed, the handlers' live() catches up on what was missed.
+ */
+class Reopener {
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #attempts = 0;
+  #stopped = false;
+
+  constructor(private readonly open: () => void) {}
+
+  /** The server closed the channel: open it again after a while. */
+  closedByServer(handlers: Iterable<LiveHandlers>): void {
+    if (this.#stopped) return;
+    for (const member of handlers) member.status('reconnecting');
+    const delay = REOPEN_DELAYS_MS[Math.min(this.#attempts++, REOPEN_DELAYS_MS.length - 1)];
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => {
+      if (!this.#stopped) this.open();
+    }, delay);
+  }
+
+  subscribed(): void {
+    this.#attempts = 0;
+  }
+
+  /** We close it: nothing opens again. */
+  stop(): void {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+  }
+}
 
 /**
  * Turns a channel's states into the handlers' terms, once per element: live (and catch up) on
@@ -65,28 +105,39 @@ let instances = 0;
 export function openPostgresChanges(client: SupabaseClient, userId: string, handlers: LiveHandlers): LiveSubscription {
   // A topic of its own, so that two elements on a page never share or close each other's channel.
   const topic = `wacrm-notifications:${userId}:${++instances}:${Math.random().toString(36).slice(2, 8)}`;
-  const channel = client.channel(topic);
-  channel.on('postgres_changes', { event: '*', schema: 'public', table: 'notifications', filter: `user_id=eq.${userId}` }, (payload) => {
-    const { eventType, new: record, old } = payload as unknown as { eventType?: unknown; new?: unknown; old?: unknown };
-    deliver(handlers, changeOf(eventType, record, old), payload);
-  });
-  // SUBSCRIBED answers the join, before Realtime streams this channel's changes; "Subscribed to
-  // PostgreSQL" says they are streamed from now on. It also comes alone when the server's
-  // replication is back after a database restart, having lost what was committed meanwhile.
-  // Either way, catch up again: rows committed before it would otherwise never show.
-  channel.on('system', {}, (payload: { extension?: unknown; status?: unknown } | null) => {
-    if (payload?.extension === 'postgres_changes' && payload.status === 'ok') handlers.live();
-  });
   const watcher = new StatusWatcher(handlers, (error) =>
     /migration|publication|does not exist|not found/i.test(error.message)
       ? new NotificationSourceError('migration-missing', `Realtime refused the subscription: ${error.message}. Apply ${MIGRATION_027} to this database.`, error)
       : null,
   );
+  let channel: RealtimeChannel;
+  const open = () => {
+    channel = client.channel(topic);
+    channel.on('postgres_changes', { event: '*', schema: 'public', table: 'notifications', filter: `user_id=eq.${userId}` }, (payload) => {
+      const { eventType, new: record, old } = payload as unknown as { eventType?: unknown; new?: unknown; old?: unknown };
+      deliver(handlers, changeOf(eventType, record, old), payload);
+    });
+    // SUBSCRIBED answers the join, before Realtime streams this channel's changes; "Subscribed to
+    // PostgreSQL" says they are streamed from now on. It also comes alone when the server's
+    // replication is back after a database restart, having lost what was committed meanwhile.
+    // Either way, catch up again: rows committed before it would otherwise never show.
+    channel.on('system', {}, (payload: { extension?: unknown; status?: unknown } | null) => {
+      if (payload?.extension === 'postgres_changes' && payload.status === 'ok') handlers.live();
+    });
+    channel.subscribe((status, error) => {
+      const state = status as ChannelStatus;
+      if (state === 'CLOSED') return reopener.closedByServer([handlers]);
+      if (state === 'SUBSCRIBED') reopener.subscribed();
+      watcher.update(state, error);
+    });
+  };
+  const reopener = new Reopener(open);
   handlers.status('connecting');
-  channel.subscribe((status, error) => watcher.update(status, error));
+  open();
   return {
     topic,
     close: async () => {
+      reopener.stop();
       watcher.end();
       await removeChannel(client, channel);
     },
@@ -105,6 +156,8 @@ interface SharedBroadcast {
   status: { value: ChannelStatus; error?: Error } | undefined;
   /** Message ids already delivered: a message replayed on a rejoin, or repeated, is applied once. */
   seen: Set<string>;
+  /** Opens `channel` anew when the server closes it. */
+  reopener: Reopener;
 }
 
 const broadcasts = new WeakMap<SupabaseClient, Map<string, SharedBroadcast>>();
@@ -139,6 +192,7 @@ export function joinBroadcast(client: SupabaseClient, userId: string, handlers: 
       joined.members.delete(handlers);
       if (joined.members.size > 0 || byTopic.get(topic) !== joined) return;
       byTopic.delete(topic);
+      joined.reopener.stop();
       await removeChannel(client, joined.channel);
     },
   };
@@ -149,30 +203,52 @@ function openBroadcast(client: SupabaseClient, topic: string, accessToken?: stri
   // what was committed before that was never sent, so that is a moment to catch up, as on
   // postgres_changes' "Subscribed to PostgreSQL".
   const config = { private: true, broadcast: { replication_ready: true } } as { private: boolean };
-  const channel = client.channel(topic, { config });
-  const shared: SharedBroadcast = { channel, members: new Map(), status: undefined, seen: new Set() };
-  channel.on('system', {}, (payload: { status?: unknown; message?: unknown } | null) => {
-    if (payload?.status === 'ok' && /replication connection established/i.test(String(payload.message))) {
-      for (const handlers of shared.members.keys()) handlers.live();
-    }
-  });
-  channel.on('broadcast', { event: '*' }, (message: { payload?: unknown; meta?: { id?: unknown } }) => {
-    const id = typeof message.meta?.id === 'string' ? message.meta.id : undefined;
-    if (id) {
-      if (shared.seen.has(id)) return;
-      shared.seen.add(id);
-      if (shared.seen.size > SEEN_IDS_KEPT) shared.seen.delete(shared.seen.values().next().value!);
-    }
-    const { operation, record, old_record: old } = (message.payload ?? {}) as { operation?: unknown; record?: unknown; old_record?: unknown };
-    const change = changeOf(operation, record, old);
-    for (const handlers of shared.members.keys()) deliver(handlers, change, message);
-  });
-  const subscribe = () => {
-    if (![...(broadcasts.get(client)?.values() ?? [])].includes(shared)) return; // closed meanwhile
-    channel.subscribe((status, error) => {
-      shared.status = { value: status as ChannelStatus, error };
-      for (const watcher of shared.members.values()) watcher.update(status, error);
+  const stillOpen = () => [...(broadcasts.get(client)?.values() ?? [])].includes(shared);
+  const channelFor = () => {
+    const channel = client.channel(topic, { config });
+    channel.on('system', {}, (payload: { status?: unknown; message?: unknown } | null) => {
+      if (payload?.status === 'ok' && /replication connection established/i.test(String(payload.message))) {
+        for (const handlers of shared.members.keys()) handlers.live();
+      }
     });
+    channel.on('broadcast', { event: '*' }, (message: { payload?: unknown; meta?: { id?: unknown } }) => {
+      const id = typeof message.meta?.id === 'string' ? message.meta.id : undefined;
+      if (id) {
+        if (shared.seen.has(id)) return;
+        shared.seen.add(id);
+        if (shared.seen.size > SEEN_IDS_KEPT) shared.seen.delete(shared.seen.values().next().value!);
+      }
+      const { operation, record, old_record: old } = (message.payload ?? {}) as { operation?: unknown; record?: unknown; old_record?: unknown };
+      const change = changeOf(operation, record, old);
+      for (const handlers of shared.members.keys()) deliver(handlers, change, message);
+    });
+    return channel;
+  };
+  const subscribe = () => {
+    if (!stillOpen()) return; // closed meanwhile
+    shared.channel.subscribe((status, error) => {
+      const state = status as ChannelStatus;
+      if (state === 'CLOSED') {
+        if (!stillOpen()) return; // closed by us
+        shared.status = undefined;
+        return shared.reopener.closedByServer(shared.members.keys());
+      }
+      if (state === 'SUBSCRIBED') shared.reopener.subscribed();
+      shared.status = { value: state, error };
+      for (const watcher of shared.members.values()) watcher.update(state, error);
+    });
+  };
+  const shared: SharedBroadcast = {
+    channel: channelFor(),
+    members: new Map(),
+    status: undefined,
+    seen: new Set(),
+    // Joined again with the token the socket has now: the elements pass each renewed one to setAuth.
+    reopener: new Reopener(() => {
+      if (!stillOpen()) return;
+      shared.channel = channelFor();
+      subscribe();
+    }),
   };
   // A private join must carry the user's token: it is the join that RLS authorises.
   void client.realtime.setAuth(accessToken ?? undefined).then(subscribe, subscribe);
