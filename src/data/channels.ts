@@ -15,9 +15,10 @@ const OUTAGE_REPORT_MS = 5000;
 const REOPEN_DELAYS_MS = [1000, 2000, 5000, 10000];
 
 /**
- * Opens a channel again whenever the server closes it — Realtime stops a channel, with a system
- * error then phx_close, when it cannot authorise a refreshed token (the database is restarting, say)
- * — waiting a little longer each time until one subscribes. Meanwhile the channel is reconnecting;
+ * Opens a channel again whenever it closes without the element closing it — Realtime stops a
+ * channel, with a system error then phx_close, when it cannot authorise a refreshed token (the
+ * database is restarting, say); a page may remove every channel (`supabase.removeAllChannels()`) —
+ * waiting a little longer each time until one subscribes. Meanwhile the channel is reconnecting;
  * once subscribed, the handlers' live() catches up on what was missed.
  */
 class Reopener {
@@ -27,8 +28,8 @@ class Reopener {
 
   constructor(private readonly open: () => void) {}
 
-  /** The server closed the channel: open it again after a while. */
-  closedByServer(handlers: Iterable<LiveHandlers>): void {
+  /** The channel closed, not by us: open it again after a while. */
+  closed(handlers: Iterable<LiveHandlers>): void {
     if (this.#stopped) return;
     for (const member of handlers) member.status('reconnecting');
     const delay = REOPEN_DELAYS_MS[Math.min(this.#attempts++, REOPEN_DELAYS_MS.length - 1)];
@@ -126,7 +127,7 @@ export function openPostgresChanges(client: SupabaseClient, userId: string, hand
     });
     channel.subscribe((status, error) => {
       const state = status as ChannelStatus;
-      if (state === 'CLOSED') return reopener.closedByServer([handlers]);
+      if (state === 'CLOSED') return reopener.closed([handlers]);
       if (state === 'SUBSCRIBED') reopener.subscribed();
       watcher.update(state, error);
     });
@@ -156,7 +157,7 @@ interface SharedBroadcast {
   status: { value: ChannelStatus; error?: Error } | undefined;
   /** Message ids already delivered: a message replayed on a rejoin, or repeated, is applied once. */
   seen: Set<string>;
-  /** Opens `channel` anew when the server closes it. */
+  /** Opens `channel` anew when it closes while members remain (the server stopped it, say). */
   reopener: Reopener;
 }
 
@@ -231,7 +232,7 @@ function openBroadcast(client: SupabaseClient, topic: string, accessToken?: stri
       if (state === 'CLOSED') {
         if (!stillOpen()) return; // closed by us
         shared.status = undefined;
-        return shared.reopener.closedByServer(shared.members.keys());
+        return shared.reopener.closed(shared.members.keys());
       }
       if (state === 'SUBSCRIBED') shared.reopener.subscribed();
       shared.status = { value: state, error };
