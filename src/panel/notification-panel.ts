@@ -1,4 +1,5 @@
 import { html, nothing, type PropertyDeclarations, type PropertyValues } from 'lit';
+import { keyed } from 'lit/directives/keyed.js';
 import { repeat } from 'lit/directives/repeat.js';
 import { SeenController } from '../controllers/seen-controller.js';
 import { SentinelController } from '../controllers/sentinel-controller.js';
@@ -107,6 +108,9 @@ export class WacrmNotificationPanel extends NotificationElement {
 
   /** Focus was inside the panel when this update began. */
   #hadFocus = false;
+
+  /** Bumped to render the list's rows afresh (see #listNeedsRebuild). */
+  #listBuild = 0;
 
   constructor() {
     super('consumer');
@@ -321,6 +325,22 @@ export class WacrmNotificationPanel extends NotificationElement {
     </div>`;
   }
 
+  /**
+   * Whether to render the list's rows afresh, which drops the empty comments lit-html 3.3.1–3.3.3
+   * leaves in the list for every row repeat() removes (lit/lit#5298): a bell open all day, its rows
+   * archived as they come, would otherwise keep one per notification. Each row listed has two
+   * comments of its own; once the others outnumber the rows (and 100) they go, while the panel is
+   * hidden (a closed bell) or lists nothing, so that no one's scroll position or focus moves.
+   */
+  #listNeedsRebuild(rows: number): boolean {
+    const list = this.#list();
+    if (!list) return false;
+    let comments = 0;
+    for (let node = list.firstChild; node; node = node.nextSibling) if (node.nodeType === Node.COMMENT_NODE) comments++;
+    const stray = comments - 2 * list.querySelectorAll(':scope > [part="row"]').length;
+    return stray > Math.max(100, rows) && (rows === 0 || !this.checkVisibility());
+  }
+
   #renderBody(strings: NotificationStrings) {
     const store = this.#listStore();
     const { state } = store;
@@ -341,6 +361,7 @@ export class WacrmNotificationPanel extends NotificationElement {
       return html`<div part="loading" role="status">${strings.loading}</div>`;
     }
     const items = this.#visibleItems();
+    if (this.#listNeedsRebuild(items.length)) this.#listBuild++;
     const byId = this.focusId ? items.findIndex((item) => item.id === this.focusId) : -1;
     const focusIndex = byId >= 0 ? byId : Math.min(this.focusIndex, Math.max(0, items.length - 1));
     const lang = this.language.value;
@@ -351,7 +372,7 @@ export class WacrmNotificationPanel extends NotificationElement {
           </div>`
         : nothing}
       <ul part="list" aria-labelledby="heading" @keydown=${this.#onListKeydown} ?hidden=${items.length === 0 && !state.hasMore}>
-        ${repeat(
+        ${keyed(this.#listBuild, repeat(
           items,
           (item) => item.id,
           (item, index) => {
@@ -387,7 +408,7 @@ export class WacrmNotificationPanel extends NotificationElement {
               </button>
             </li>`;
           },
-        )}
+        ))}
         ${state.hasMore
           ? html`<li class="sentinel" aria-hidden="true"></li>
               ${state.loadingMore
