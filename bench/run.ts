@@ -3,9 +3,9 @@
 // side by side, so that none measures another's load: bundle, database, the notification types'
 // triggers and counts (bench/triggers.ts), fan-out, the two transports
 // (statements per notification, fan-out at 5,000), then Chromium (end to end on both transports,
-// tab sharing, rendering).
-//   npm run bench                      everything (about 3 to 5 minutes on 2 cores)
-//   npm run bench -- --only=e2e,render only those parts: bundle, db, triggers, fanout, transport, e2e, tabs, render
+// tab sharing, rendering), then the soak: a working day in one tab (bench/soak.ts, issue 12 §3).
+//   npm run bench                      everything (about 6 to 9 minutes on 2 cores, 3 to 4 of them the soak)
+//   npm run bench -- --only=e2e,render only those parts: bundle, db, triggers, fanout, transport, e2e, tabs, render, soak
 import type { Browser } from 'puppeteer-core';
 import { benchBundle, NotBuilt, type BundleFigures } from './bundle.js';
 import { launchChromium, startBenchPageServer, type BenchPageServer } from './browser.js';
@@ -14,6 +14,7 @@ import { benchDatabase, DATABASE_GOALS, type DatabaseFigures } from './database.
 import { benchEndToEnd, type EndToEndFigures } from './e2e-latency.js';
 import { benchFanout, type FanoutFigures } from './fanout.js';
 import { benchRender, type RenderFigures } from './render.js';
+import { benchSoak, describeSoak, type SoakResult } from './soak.js';
 import { benchTabs, type TabsFigures } from './tabs.js';
 import { benchTriggers, TRIGGER_GOALS, type TriggerBenchResult } from './triggers.js';
 import { benchTransport, type StatementCount, type TransportFigures } from './transport.js';
@@ -34,7 +35,7 @@ import {
   type Row,
 } from './report.js';
 
-const PARTS = ['bundle', 'db', 'triggers', 'fanout', 'transport', 'e2e', 'tabs', 'render'] as const;
+const PARTS = ['bundle', 'db', 'triggers', 'fanout', 'transport', 'e2e', 'tabs', 'render', 'soak'] as const;
 type Part = (typeof PARTS)[number];
 
 const GOALS = {
@@ -56,6 +57,13 @@ const GOALS = {
   // |sockets − 1| + |tabs with a socket − 1|: 0 when exactly one socket serves them.
   oneSocket: { text: 'one socket for 5 tabs', limit: 0.5 },
   tabLag: { text: 'every tab within 100 ms of the leader', limit: 100 },
+  // The soak: bounded over a working day, nothing left once closed.
+  soakHeap: { text: 'under 2 MiB after the warm-up hour', limit: 2 * 1024 * 1024 },
+  soakTimers: { text: 'at most 15 pending at once', limit: 16 },
+  soakNodes: { text: 'under 1,000 more after the warm-up hour', limit: 1000 },
+  soakExact: { text: 'none lost, list = SQL at the end', limit: 1 },
+  soakTicking: { text: 'no relative time stale', limit: 1 },
+  soakClosed: { text: '0', limit: 0.5 },
 } satisfies Record<string, Goal>;
 
 const onlyArgument = process.argv.find((argument) => argument.startsWith('--only='));
@@ -268,6 +276,69 @@ function reportRender(render: RenderFigures | undefined): void {
   row('Rendering', 'JS heap after GC: first page / after 1,000 (DOM nodes)', `${megabytes(render.heapFirstPageBytes)} / ${megabytes(render.heapAfter1000Bytes)} (${render.domNodesAfter1000.toLocaleString('en')})`);
 }
 
+function reportSoak(soak: SoakResult | undefined): void {
+  if (!soak) return;
+  const f = soak.figures;
+  set('soak', { ...f });
+  size['soak.notifications'] = f.notifications;
+  size['soak.simulatedHours'] = f.simulatedHours;
+  findings.push(...soak.findings.map((finding) => `soak: ${finding}`));
+  const scale = `${f.notifications.toLocaleString('en')} notifications, ${f.simulatedHours} simulated hours`;
+  row('Soak', `heap after GC: growth after the warm-up hour (${scale})`, `${(f.heapGrowthBytes / 1024).toFixed(0)} KiB (${megabytes(f.heapAfterWarmUpBytes)} → ${megabytes(f.heapLastBytes)}; most ${megabytes(f.heapMaxBytes)})`, {
+    key: 'soak.heapGrowthBytes',
+    value: f.heapGrowthBytes,
+    goal: GOALS.soakHeap,
+  });
+  row('Soak', 'DOM nodes after GC: growth after the warm-up hour (most, with the list full)', `${f.domNodesGrowth} (${f.maxDomNodes.toLocaleString('en')} with ${f.maxItems} items)`, {
+    key: 'soak.domNodesGrowth',
+    value: f.domNodesGrowth,
+    goal: GOALS.soakNodes,
+  });
+  row('Soak', 'timers pending at once, most (first hour / last hour)', `${f.maxTimers} (${f.maxTimersFirstHour} / ${f.maxTimersLastHour})`, {
+    key: 'soak.maxTimers',
+    value: f.maxTimers,
+    goal: GOALS.soakTimers,
+  });
+  row('Soak', 'listeners on window, document, stores; channels; sockets (most)', `${f.maxListeners} (stores ${f.maxStoreListeners}); ${f.maxChannels}; ${f.maxSockets}`);
+  row('Soak', 'commit → wacrm-receive (p50 / p95 / p99); p50 first hour | last hour', `${triple(f.arrivalP50Ms, f.arrivalP95Ms, f.arrivalP99Ms)}; ${milliseconds(f.arrivalFirstHourP50Ms)} | ${milliseconds(f.arrivalLastHourP50Ms)}`);
+  row('Soak', 'never reported / list or counts ≠ SQL at the end', `${f.missing} / ${f.wrongAtEnd}`, {
+    key: 'soak.exact',
+    value: f.missing + f.wrongAtEnd,
+    goal: GOALS.soakExact,
+  });
+  row('Soak', `relative times stale (of ${f.timesChecked} checked); the first notification at the end`, `${f.staleTimes}; "${soak.witnessTimes.at(-1) ?? ''}"`, {
+    key: 'soak.staleTimes',
+    value: f.staleTimes,
+    goal: GOALS.soakTicking,
+  });
+  row('Soak', 'token refreshes (supabase-js, hourly); heartbeat timeouts; failed writes', `${f.tokenRefreshes}; ${f.heartbeatTimeouts}; ${f.writeFailures}`);
+  row('Soak', 'after close, one simulated hour on: timers still pending (at close, one-shots)', `${f.timersAfterClose} (${f.timersAtClose})`, {
+    key: 'soak.timersAfterClose',
+    value: f.timersAfterClose,
+    goal: GOALS.soakClosed,
+  });
+  row('Soak', '  listeners left on window, document, stores, channels', String(f.listenersAfterClose), {
+    key: 'soak.listenersAfterClose',
+    value: f.listenersAfterClose,
+    goal: GOALS.soakClosed,
+  });
+  row('Soak', '  channels (client.getChannels())', String(f.channelsAfterClose), {
+    key: 'soak.channelsAfterClose',
+    value: f.channelsAfterClose,
+    goal: GOALS.soakClosed,
+  });
+  row(
+    'Soak',
+    '  sockets (page / stand-in); BroadcastChannels; locks; observers; requests',
+    `${f.socketsAfterClose} / ${f.standInSocketsAfterClose}; ${f.broadcastChannelsAfterClose}; ${f.locksAfterClose}; ${f.observersAfterClose}; ${f.requestsAfterClose}`,
+    {
+      key: 'soak.othersAfterClose',
+      value: f.socketsAfterClose + f.broadcastChannelsAfterClose + f.locksAfterClose + f.observersAfterClose + f.requestsAfterClose + (f.bellCollected && f.storeCollected ? 0 : 1),
+      goal: GOALS.soakClosed,
+    },
+  );
+}
+
 const TRANSPORT_KEY = { postgres_changes: 'postgresChanges', broadcast: 'broadcast' } as const;
 const bySize = (counts: StatementCount[], pick: (count: StatementCount) => number) =>
   Object.fromEntries(counts.map((count) => [String(count.subscribers), pick(count)]));
@@ -473,6 +544,14 @@ try {
       for (const done of unregister) done();
     }
   }
+  // Its own stand-in and Chromium (network monitoring off, so DevTools keeps no copy of the day's requests).
+  const soak = await part('soak', 'a working day in one tab: 10,000 notifications, 8 simulated hours', async () => {
+    const result = await benchSoak({ log: log('soak'), errors: pageErrors });
+    for (const line of describeSoak(result)) log('soak')(line);
+    return result;
+  });
+  reportSoak(soak);
+  if (soak && chromiumVersion === 'not launched') chromiumVersion = soak.chromium;
 } catch (error) {
   failed = true;
   console.error(error);
