@@ -160,12 +160,20 @@ volatile
 security invoker
 set search_path = ''
 as $$
-  with marked as (
-    update public.notifications
+  -- Rows locked in id order first: every write RPC of the user's rows takes them in the same order,
+  -- so two at once (opening the panel marks seen while "mark all as read" runs) queue, never deadlock.
+  with locked as (
+    select n.id from public.notifications n
+    where n.user_id = (select auth.uid())
+      and n.read_at is null
+      and (case when ids is null then n.archived_at is null else n.id = any (ids) end)
+    order by n.id
+    for update
+  ), marked as (
+    update public.notifications n
     set read_at = now()
-    where user_id = (select auth.uid())
-      and read_at is null
-      and (case when ids is null then archived_at is null else id = any (ids) end)
+    from locked
+    where n.id = locked.id and n.read_at is null
     returning 1
   )
   select count(*)::integer from marked
@@ -182,13 +190,19 @@ volatile
 security invoker
 set search_path = ''
 as $$
-  with marked as (
-    update public.notifications
+  with locked as (
+    select n.id from public.notifications n
+    where n.user_id = (select auth.uid())
+      and n.seen_at is null
+      and n.archived_at is null
+      and (ids is null or n.id = any (ids))
+    order by n.id
+    for update
+  ), marked as (
+    update public.notifications n
     set seen_at = now()
-    where user_id = (select auth.uid())
-      and seen_at is null
-      and archived_at is null
-      and (ids is null or id = any (ids))
+    from locked
+    where n.id = locked.id and n.seen_at is null and n.archived_at is null
     returning 1
   )
   select count(*)::integer from marked
@@ -203,12 +217,18 @@ volatile
 security invoker
 set search_path = ''
 as $$
-  with archived as (
-    update public.notifications
+  with locked as (
+    select n.id from public.notifications n
+    where n.user_id = (select auth.uid())
+      and n.archived_at is null
+      and (case when ids is null then n.read_at is not null else n.id = any (ids) end)
+    order by n.id
+    for update
+  ), archived as (
+    update public.notifications n
     set archived_at = now()
-    where user_id = (select auth.uid())
-      and archived_at is null
-      and (case when ids is null then read_at is not null else id = any (ids) end)
+    from locked
+    where n.id = locked.id and n.archived_at is null
     returning 1
   )
   select count(*)::integer from archived
@@ -222,12 +242,18 @@ volatile
 security invoker
 set search_path = ''
 as $$
-  with restored as (
-    update public.notifications
+  with locked as (
+    select n.id from public.notifications n
+    where n.user_id = (select auth.uid())
+      and n.archived_at is not null
+      and n.id = any (ids)
+    order by n.id
+    for update
+  ), restored as (
+    update public.notifications n
     set archived_at = null
-    where user_id = (select auth.uid())
-      and archived_at is not null
-      and id = any (ids)
+    from locked
+    where n.id = locked.id and n.archived_at is not null
     returning 1
   )
   select count(*)::integer from restored

@@ -342,3 +342,42 @@ test('027’s assignment trigger now fills data, keeps its words, and skips a mu
     assert.deepEqual(await world.notificationsOf(carol), []);
   });
 });
+
+test('the write RPCs take a user’s rows in one order: marking seen and marking all read (or archiving) at once never deadlock', async () => {
+  // Committed rows (other connections must see them), removed afterwards with their account.
+  const setup = await db.pool.connect();
+  const world = new World(setup);
+  const account = await world.account();
+  const alice = await world.agent(account, 'Alice');
+  try {
+    for (let round = 0; round < 15; round++) {
+      for (let i = 0; i < 40; i++) {
+        await world.notification(account, alice, { createdAt: `2026-01-01T00:${String(i).padStart(2, '0')}:00Z`, ...(i % 3 ? {} : { readAt: '2026-01-02T00:00:00Z' }) });
+      }
+      const calls = ['select public.mark_notifications_seen()', 'select public.mark_notifications_read()', 'select public.archive_notifications()'];
+      const results = await Promise.allSettled(
+        calls.map(async (sql) => {
+          const client = await db.pool.connect();
+          try {
+            await client.query('begin');
+            await client.query(`select set_config('role', 'authenticated', true), set_config('request.jwt.claims', $1, true)`, [
+              JSON.stringify({ sub: alice, role: 'authenticated' }),
+            ]);
+            await client.query(sql);
+            await client.query('commit');
+          } catch (error) {
+            await client.query('rollback');
+            throw error;
+          } finally {
+            client.release();
+          }
+        }),
+      );
+      const failed = results.filter((result) => result.status === 'rejected').map((result) => String((result).reason));
+      assert.deepEqual(failed, [], `round ${round}`);
+    }
+  } finally {
+    await setup.query('delete from public.notifications where user_id = $1', [alice]);
+    setup.release();
+  }
+});
