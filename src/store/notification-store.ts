@@ -685,7 +685,8 @@ export class NotificationStore extends EventTarget {
     if (!queries) return;
     const generation = this.#generation;
     const first = this.#state.status !== 'ready';
-    const before = new Set(this.#state.items.map((item) => item.id));
+    /** When each held row was last moved up (created_at): a fold the catch-up found is an arrival too. */
+    const before = new Map(this.#state.items.map((item) => [item.id, timeKey(item.created_at)]));
     const newestBefore = this.#state.items[0];
     // What arrived before this load began is in what it reads: only later changes are replayed.
     this.#queued = [];
@@ -724,7 +725,9 @@ export class NotificationStore extends EventTarget {
       this.#commit({ ...this.#state, status: 'ready', items: this.#merge([], items), hasMore, error });
       if (!first && this.view === 'inbox') {
         for (const item of this.#state.items) {
-          if (!before.has(item.id) && (!newestBefore || compareNewestFirst(item, newestBefore) < 0)) {
+          const heldAt = before.get(item.id);
+          const arrived = heldAt === undefined ? !newestBefore || compareNewestFirst(item, newestBefore) < 0 : timeKey(item.created_at) > heldAt;
+          if (arrived) {
             this.dispatchEvent(new StoreReceiveEvent(item));
           }
         }

@@ -544,3 +544,22 @@ test('an older echo arriving while our archive is in flight does not bring the r
   assert.ok(store.state.items.some((item) => item.id === other.id));
   assertEqualsDatabase(store, db);
 });
+
+test('a message folded into a held row while a catch-up reads is reported once, whichever arrives first', async () => {
+  const db = new FakeDatabase(ME);
+  const row = db.insert({ type: 'message_received' });
+  const store = await loaded(db);
+  const received: string[] = [];
+  store.addEventListener('receive', (event) => received.push(event.notification.id));
+  let open!: () => void;
+  db.gate = new Promise((resolve) => (open = resolve));
+  const catchingUp = store.sync();
+  const { row: folded, previous } = coalesce(db, row.id, 2);
+  store.apply({ type: 'UPDATE', row: folded, previous });
+  db.gate = null;
+  open();
+  await catchingUp;
+  await settle();
+  assert.deepEqual(received, [row.id]);
+  assertEqualsDatabase(store, db);
+});
