@@ -553,7 +553,9 @@ test('a message folded into a held row while a catch-up reads is reported once, 
   store.addEventListener('receive', (event) => received.push(event.notification.id));
   let open!: () => void;
   db.gate = new Promise((resolve) => (open = resolve));
+  const callsBefore = db.calls.length;
   const catchingUp = store.sync();
+  while (db.calls.length === callsBefore) await delay(1); // its read has begun
   const { row: folded, previous } = coalesce(db, row.id, 2);
   store.apply({ type: 'UPDATE', row: folded, previous });
   db.gate = null;
