@@ -9,17 +9,29 @@ const MIGRATION_027 = 'supabase/migrations/027_notifications.sql';
 /** How long a channel may fail to connect before that is reported (realtime-js retries after 1, 2, 5 s…). */
 const OUTAGE_REPORT_MS = 5000;
 /**
- * Waits before a channel that the server closed is opened again, by attempt: realtime-js's own
+ * Waits before a channel that the server stopped is opened again, by attempt: realtime-js's own
  * rejoin delays. realtime-js rejoins a channel that errored, never one the server closed.
  */
 const REOPEN_DELAYS_MS = [1000, 2000, 5000, 10000];
 
 /**
- * Opens a channel again whenever it closes without the element closing it — Realtime stops a
- * channel, with a system error then phx_close, when it cannot authorise a refreshed token (the
- * database is restarting, say); a page may remove every channel (`supabase.removeAllChannels()`) —
- * waiting a little longer each time until one subscribes. Meanwhile the channel is reconnecting;
- * once subscribed, the handlers' live() catches up on what was missed.
+ * Whether the server stopped this channel: Realtime says why (a system message of extension
+ * "system", status "error") before its phx_close — when it cannot authorise a refreshed token (the
+ * database is restarting, say), or the token has expired. A channel the page removes itself
+ * (`supabase.removeAllChannels()`) closes without one, and stays closed.
+ */
+function watchServerStop(channel: RealtimeChannel): () => boolean {
+  let stopped = false;
+  channel.on('system', {}, (payload: { extension?: unknown; status?: unknown } | null) => {
+    if (payload?.extension === 'system' && payload.status === 'error') stopped = true;
+  });
+  return () => stopped;
+}
+
+/**
+ * Opens a channel again whenever the server stops it, waiting a little longer each time until one
+ * subscribes. Meanwhile the channel is reconnecting; once subscribed, the handlers' live() catches
+ * up on what was missed.
  */
 class Reopener {
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -28,8 +40,8 @@ class Reopener {
 
   constructor(private readonly open: () => void) {}
 
-  /** The channel closed, not by us: open it again after a while. */
-  closed(handlers: Iterable<LiveHandlers>): void {
+  /** The server stopped the channel: open it again after a while. */
+  stoppedByServer(handlers: Iterable<LiveHandlers>): void {
     if (this.#stopped) return;
     for (const member of handlers) member.status('reconnecting');
     const delay = REOPEN_DELAYS_MS[Math.min(this.#attempts++, REOPEN_DELAYS_MS.length - 1)];
@@ -114,6 +126,7 @@ export function openPostgresChanges(client: SupabaseClient, userId: string, hand
   let channel: RealtimeChannel;
   const open = () => {
     channel = client.channel(topic);
+    const stoppedByServer = watchServerStop(channel);
     channel.on('postgres_changes', { event: '*', schema: 'public', table: 'notifications', filter: `user_id=eq.${userId}` }, (payload) => {
       const { eventType, new: record, old } = payload as unknown as { eventType?: unknown; new?: unknown; old?: unknown };
       deliver(handlers, changeOf(eventType, record, old), payload);
@@ -127,7 +140,7 @@ export function openPostgresChanges(client: SupabaseClient, userId: string, hand
     });
     channel.subscribe((status, error) => {
       const state = status as ChannelStatus;
-      if (state === 'CLOSED') return reopener.closed([handlers]);
+      if (state === 'CLOSED' && stoppedByServer()) return reopener.stoppedByServer([handlers]);
       if (state === 'SUBSCRIBED') reopener.subscribed();
       watcher.update(state, error);
     });
@@ -157,8 +170,9 @@ interface SharedBroadcast {
   status: { value: ChannelStatus; error?: Error } | undefined;
   /** Message ids already delivered: a message replayed on a rejoin, or repeated, is applied once. */
   seen: Set<string>;
-  /** Opens `channel` anew when it closes while members remain (the server stopped it, say). */
+  /** Opens `channel` anew when the server stops it. */
   reopener: Reopener;
+  stoppedByServer: () => boolean;
 }
 
 const broadcasts = new WeakMap<SupabaseClient, Map<string, SharedBroadcast>>();
@@ -207,6 +221,7 @@ function openBroadcast(client: SupabaseClient, topic: string, accessToken?: stri
   const stillOpen = () => [...(broadcasts.get(client)?.values() ?? [])].includes(shared);
   const channelFor = () => {
     const channel = client.channel(topic, { config });
+    shared.stoppedByServer = watchServerStop(channel);
     channel.on('system', {}, (payload: { status?: unknown; message?: unknown } | null) => {
       if (payload?.status === 'ok' && /replication connection established/i.test(String(payload.message))) {
         for (const handlers of shared.members.keys()) handlers.live();
@@ -229,10 +244,9 @@ function openBroadcast(client: SupabaseClient, topic: string, accessToken?: stri
     if (!stillOpen()) return; // closed meanwhile
     shared.channel.subscribe((status, error) => {
       const state = status as ChannelStatus;
-      if (state === 'CLOSED') {
-        if (!stillOpen()) return; // closed by us
+      if (state === 'CLOSED' && stillOpen() && shared.stoppedByServer()) {
         shared.status = undefined;
-        return shared.reopener.closed(shared.members.keys());
+        return shared.reopener.stoppedByServer(shared.members.keys());
       }
       if (state === 'SUBSCRIBED') shared.reopener.subscribed();
       shared.status = { value: state, error };
@@ -240,10 +254,11 @@ function openBroadcast(client: SupabaseClient, topic: string, accessToken?: stri
     });
   };
   const shared: SharedBroadcast = {
-    channel: channelFor(),
+    channel: undefined!, // just below: its handlers refer to `shared`
     members: new Map(),
     status: undefined,
     seen: new Set(),
+    stoppedByServer: () => false,
     // Joined again with the token the socket has now: the elements pass each renewed one to setAuth.
     reopener: new Reopener(() => {
       if (!stillOpen()) return;
@@ -251,6 +266,7 @@ function openBroadcast(client: SupabaseClient, topic: string, accessToken?: stri
       subscribe();
     }),
   };
+  shared.channel = channelFor();
   // A private join must carry the user's token: it is the join that RLS authorises.
   void client.realtime.setAuth(accessToken ?? undefined).then(subscribe, subscribe);
   return shared;
