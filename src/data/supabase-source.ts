@@ -21,6 +21,8 @@ const COLUMNS =
 const PREFERENCES = 'notification_preferences';
 /** Supabase projects cap a response at 1,000 rows by default: longer reads go page by page. */
 const MAX_ROWS_PER_REQUEST = 1000;
+/** A read with no answer by then is abandoned and fails as a network problem (the store retries it). */
+const READ_TIMEOUT_MS = 15000;
 
 const MIGRATION_HINT =
   'Apply supabase/migrations/027_notifications.sql and the later files of supabase/migrations/ to this database (Supabase SQL editor or `supabase db push`).';
@@ -99,7 +101,7 @@ export class SupabaseNotificationSource implements NotificationQueries {
     readonly userId: string,
   ) {}
 
-  /** Every read runs under this signal, so that an owner leaving the page can stop them. */
+  /** Every read runs under this signal (see #read), so that an owner leaving the page can stop them. */
   #reads = new AbortController();
 
   /**
@@ -120,7 +122,7 @@ export class SupabaseNotificationSource implements NotificationQueries {
       const size = Math.min(limit - rows.length, MAX_ROWS_PER_REQUEST);
       let query = this.#list(view).limit(size);
       if (from) query = query.or(after(from));
-      const page = this.#rows(await query, 'Loading notifications');
+      const page = this.#rows(await this.#read('Loading notifications', (signal) => query.abortSignal(signal)), 'Loading notifications');
       rows.push(...page);
       if (page.length < size) break;
       const last = page[page.length - 1]!;
@@ -135,7 +137,7 @@ export class SupabaseNotificationSource implements NotificationQueries {
     for (;;) {
       let query = this.#list(view).or(upTo(oldest)).limit(MAX_ROWS_PER_REQUEST);
       if (cursor) query = query.or(after(cursor));
-      const page = this.#rows(await query, 'Catching up on notifications');
+      const page = this.#rows(await this.#read('Catching up on notifications', (signal) => query.abortSignal(signal)), 'Catching up on notifications');
       rows.push(...page);
       if (page.length < MAX_ROWS_PER_REQUEST) return rows;
       const last = page[page.length - 1]!;
@@ -150,16 +152,16 @@ export class SupabaseNotificationSource implements NotificationQueries {
   }
 
   async #count(stamp: 'read_at' | 'seen_at', cursor: Cursor | undefined): Promise<number> {
+    const action = stamp === 'read_at' ? 'Counting unread notifications' : 'Counting unseen notifications';
     let query = this.client
       .from(TABLE)
       .select('id', { count: 'exact', head: true })
       .eq('user_id', this.userId)
       .is(stamp, null)
-      .is('archived_at', null)
-      .abortSignal(this.#reads.signal);
+      .is('archived_at', null);
     if (cursor) query = query.or(after(cursor));
-    const { count, error } = await query;
-    if (error) throw classify(error, stamp === 'read_at' ? 'Counting unread notifications' : 'Counting unseen notifications');
+    const { count, error } = await this.#read(action, (signal) => query.abortSignal(signal));
+    if (error) throw classify(error, action);
     return count ?? 0;
   }
 
@@ -188,11 +190,8 @@ export class SupabaseNotificationSource implements NotificationQueries {
   }
 
   async fetchPreferences(): Promise<NotificationPreferences> {
-    const { data, error } = await this.client
-      .from(PREFERENCES)
-      .select('type,in_app')
-      .eq('user_id', this.userId)
-      .abortSignal(this.#reads.signal);
+    const query = this.client.from(PREFERENCES).select('type,in_app').eq('user_id', this.userId);
+    const { data, error } = await this.#read('Loading notification settings', (signal) => query.abortSignal(signal));
     if (error) throw classify(error, 'Loading notification settings');
     const preferences = Object.fromEntries(notificationTypes.map((type) => [type, true])) as NotificationPreferences;
     for (const row of (data ?? []) as { type: unknown; in_app: unknown }[]) {
@@ -225,8 +224,39 @@ export class SupabaseNotificationSource implements NotificationQueries {
     const listed = this.client.from(TABLE).select(COLUMNS).eq('user_id', this.userId);
     return (view === 'inbox' ? listed.is('archived_at', null) : listed.not('archived_at', 'is', null))
       .order('created_at', { ascending: false })
-      .order('id', { ascending: false })
-      .abortSignal(this.#reads.signal);
+      .order('id', { ascending: false });
+  }
+
+  /**
+   * One read, under a signal that stops it when the owner cancels reads, or when no answer has
+   * come within READ_TIMEOUT_MS: a request lost with the connection (sent just as the network
+   * dropped) can otherwise stay pending for minutes, and with it a catch-up, which holds the live
+   * changes back until it lands. Then it fails as a network problem, which the store retries.
+   */
+  async #read<T>(action: string, run: (signal: AbortSignal) => PromiseLike<T>): Promise<T> {
+    const owner = this.#reads.signal;
+    const read = new AbortController();
+    const cancel = () => read.abort();
+    if (owner.aborted) cancel();
+    owner.addEventListener('abort', cancel);
+    let late = false;
+    const timer = setTimeout(() => {
+      late = true;
+      read.abort();
+    }, READ_TIMEOUT_MS);
+    try {
+      const result = await run(read.signal);
+      if (late) {
+        throw new NotificationSourceError(
+          'network',
+          `${action}: Supabase did not answer within ${READ_TIMEOUT_MS / 1000} s. It is tried again by itself, and when the connection is back.`,
+        );
+      }
+      return result;
+    } finally {
+      clearTimeout(timer);
+      owner.removeEventListener('abort', cancel);
+    }
   }
 
   #rows(result: { data: unknown; error: PostgrestLikeError | null }, action: string): WacrmNotification[] {
