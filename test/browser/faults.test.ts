@@ -205,7 +205,10 @@ for (const transport of ['postgres_changes', 'broadcast'] as const) describe(`fa
     await eventually(() => bell.activeStore.state.unreadCount === 1000, 'all 1,000 arrive', 30000);
     expect(badgeText(bell)).to.equal('99+');
     await expectEqualsDatabase(bell, agent, violations);
-    expect(bell.activeStore.state.items.length).to.equal(1000);
+    // Every arrival is listed, unless a catch-up came mid-burst (a socket that timed out on a loaded
+    // machine): then the list is a window equal to the database's newest rows and counts the rest.
+    const { items, hasMore } = bell.activeStore.state;
+    expect(hasMore ? items.length >= 20 : items.length === 1000, `${items.length} listed, hasMore ${hasMore}`).to.equal(true);
     expectNoUncaughtException();
   });
 
