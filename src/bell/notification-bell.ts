@@ -1,5 +1,4 @@
 import { html, nothing, type PropertyDeclarations, type PropertyValues } from 'lit';
-import { SeenController } from '../controllers/seen-controller.js';
 import { PanelToggleEvent } from '../events.js';
 import type { WacrmNotification } from '../notification.js';
 import { NotificationElement } from '../notification-element.js';
@@ -71,8 +70,6 @@ export class WacrmNotificationBell extends NotificationElement {
     this.maxCount = 99;
     this.badge = 'unread';
     this.announcement = '';
-    // Opening the panel marks what it lists as seen.
-    new SeenController(this, () => this.activeStore, () => this.open);
   }
 
   /**

@@ -1,7 +1,7 @@
 import { html, nothing, type PropertyDeclarations, type PropertyValues } from 'lit';
 import { keyed } from 'lit/directives/keyed.js';
 import { repeat } from 'lit/directives/repeat.js';
-import { SeenController } from '../controllers/seen-controller.js';
+import { SeenController, type ShownList } from '../controllers/seen-controller.js';
 import { SentinelController } from '../controllers/sentinel-controller.js';
 import { NotificationArchiveEvent, NotificationReadEvent, NotificationSelectEvent } from '../events.js';
 import { isUnread, type WacrmNotification } from '../notification.js';
@@ -118,8 +118,8 @@ export class WacrmNotificationPanel extends NotificationElement {
     this.focusId = null;
     this.focusIndex = 0;
     this.settingsOpen = false;
-    // A panel of its own (not a bell's) is shown while it is on a visible page.
-    new SeenController(this, () => this.activeStore, () => this.ownsStore && this.filter !== 'archived' && document.visibilityState === 'visible');
+    // What the user can see of the inbox is seen: in a bell's open popover or on its own.
+    new SeenController(this, () => this.activeStore, () => this.#shownList());
     new SentinelController(
       this,
       () => {
@@ -217,6 +217,13 @@ export class WacrmNotificationPanel extends NotificationElement {
     if (!this.#hadFocus) return;
     const active = this.shadowRoot?.activeElement;
     if (!active || active.matches(':disabled')) this.focus();
+  }
+
+  /** The inbox rows this panel draws, or null while it draws the archive or the settings. */
+  #shownList(): ShownList | null {
+    const box = this.renderRoot.querySelector('[part="base"]');
+    if (!box || this.filter === 'archived' || this.settingsOpen) return null;
+    return { rows: this.#visibleItems(), box };
   }
 
   #visibleItems(): readonly WacrmNotification[] {

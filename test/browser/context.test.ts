@@ -1,6 +1,6 @@
 // One store per bell, shared with the panel inside it through @lit/context: the slotted panel and
 // the built-in one show the bell's state and never query on their own; `.store` overrides context.
-import { expect, fixture, html } from '@open-wc/testing';
+import { expect, fixture, html, waitUntil } from '@open-wc/testing';
 import 'wacrm-notifications/define';
 import type { WacrmNotificationBell, WacrmNotificationPanel } from 'wacrm-notifications';
 import { FakeDatabase, storeOver } from './support/fake-queries.js';
@@ -30,7 +30,10 @@ describe('store sharing', () => {
     );
     expect(parts(panel, 'item')).to.have.length(3);
     expect(part(panel, 'error'), 'it did not start a subscription of its own').to.equal(null);
-    // No read of its own: only the bell, opened, marking what it shows as seen.
+    // No read of its own: only the panel, drawn in the open bell, marking what it shows as seen
+    // (once the popover has its box: the frame after opening).
+    await waitUntil(() => db.calls.length > callsBefore, 'the shown rows marked seen');
+    await settle(bell, panel);
     expect(db.calls.slice(callsBefore)).to.deep.equal(['markSeen']);
 
     // One state: a click in the panel lowers the bell's badge.

@@ -216,6 +216,65 @@ describe('seen and archive', () => {
     await expectEqualsDatabase(bell, me);
   });
 
+  it('only what the user can see is marked seen: not behind the archive filter or the settings, not in a closed bell', async () => {
+    const { me, conversationId } = await scene();
+    const bell = await bellFor(me, { badge: 'unseen' });
+    await bell.show();
+    await eventually(() => badgeText(bell) === '', 'opening cleared the unseen badge');
+    const panel = panelOf(bell);
+    const unseenInDatabase = async () =>
+      (await sql(`select 1 from public.notifications where user_id = $1 and seen_at is null and archived_at is null`, [me.id])).length;
+    /** A message arrives while the open panel shows something else: it stays new, on screen and in the database. */
+    const arrivesUnseen = async (words: string) => {
+      await customerWrites(conversationId, [words]);
+      await eventually(() => badgeText(bell) === '1' && entries(panel).length === 0, `"${words}" counted as new`);
+      await settle(bell, panel);
+      expect(bell.activeStore.state.unseenCount, `"${words}" still new after the panel updated`).to.equal(1);
+      expect(await unseenInDatabase()).to.equal(1);
+    };
+
+    part<HTMLButtonElement>(panel, 'filter-option--archived')!.click();
+    await arrivesUnseen('While the archive is shown');
+    part<HTMLButtonElement>(panel, 'filter-option--all')!.click();
+    await eventually(() => badgeText(bell) === '', 'back on the inbox: seen');
+    await until(async () => (await unseenInDatabase()) === 0, 'seen in the database');
+
+    part<HTMLButtonElement>(panel, 'settings-button')!.click();
+    await eventually(() => part(panel, 'back') !== null, 'the settings shown');
+    await customerWrites(conversationId, ['While the settings are shown']);
+    await eventually(() => badgeText(bell) === '1', 'counted as new');
+    await settle(bell, panel);
+    expect(bell.activeStore.state.unseenCount).to.equal(1);
+    part<HTMLButtonElement>(panel, 'back')!.click();
+    await eventually(() => badgeText(bell) === '', 'back from the settings: seen');
+
+    await bell.hide();
+    await customerWrites(conversationId, ['While the bell is closed']);
+    await eventually(() => badgeText(bell) === '1', 'counted as new while closed');
+    await settle(bell, panel);
+    expect(bell.activeStore.state.unseenCount).to.equal(1);
+    await bell.show();
+    await eventually(() => badgeText(bell) === '', 'opened: seen');
+    await until(async () => (await unseenInDatabase()) === 0, 'seen in the database');
+    await expectEqualsDatabase(bell, me);
+  });
+
+  it('a panel of its own marks nothing seen while it is hidden (a collapsed sidebar), and what it shows once shown', async () => {
+    const { me } = await scene();
+    const { element: panel } = await mountSignedIn(me, 'wacrm-notification-panel', {
+      beforeConfigure: (element) => (element.style.display = 'none'),
+    });
+    await eventually(() => isLive(panel) && panel.activeStore.state.items.length === 1, 'loaded while hidden');
+    await settle(panel);
+    const unseen = () => sql(`select 1 from public.notifications where user_id = $1 and seen_at is null`, [me.id]);
+    expect(panel.activeStore.state.unseenCount).to.equal(1);
+    expect(await unseen()).to.have.length(1);
+    panel.style.display = '';
+    await until(async () => (await unseen()).length === 0, 'shown: seen in the database');
+    expect(panel.activeStore.state.unseenCount).to.equal(0);
+    expect(panel.activeStore.state.unreadCount, 'seen, still unread').to.equal(1);
+  });
+
   it('archive one, archive every read one, list the archive, restore: the counts follow the database', async () => {
     const { me, teammate, accountId, contactId } = await scene();
     for (let i = 0; i < 3; i++) await assign(await conversation(accountId, contactId), me, teammate);
