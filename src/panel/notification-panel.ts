@@ -1,7 +1,8 @@
 import { html, nothing, type PropertyDeclarations, type PropertyValues } from 'lit';
 import { keyed } from 'lit/directives/keyed.js';
 import { repeat } from 'lit/directives/repeat.js';
-import { SeenController, type ShownList } from '../controllers/seen-controller.js';
+import { DrawnController } from '../controllers/drawn-controller.js';
+import { SeenController } from '../controllers/seen-controller.js';
 import { SentinelController } from '../controllers/sentinel-controller.js';
 import { NotificationArchiveEvent, NotificationReadEvent, NotificationSelectEvent } from '../events.js';
 import { isUnread, type WacrmNotification } from '../notification.js';
@@ -109,6 +110,9 @@ export class WacrmNotificationPanel extends NotificationElement {
   /** Focus was inside the panel when this update began. */
   #hadFocus = false;
 
+  /** Whether the user can see this panel: laid out (a bell's popover open) on a visible page. */
+  readonly #drawn: DrawnController;
+
   /** Bumped to render the list's rows afresh (see #listNeedsRebuild). */
   #listBuild = 0;
 
@@ -119,7 +123,10 @@ export class WacrmNotificationPanel extends NotificationElement {
     this.focusIndex = 0;
     this.settingsOpen = false;
     // What the user can see of the inbox is seen: in a bell's open popover or on its own.
-    new SeenController(this, () => this.activeStore, () => this.#shownList());
+    this.#drawn = new DrawnController(this, () => this.renderRoot.querySelector('[part="base"]'));
+    new SeenController(this, () => this.activeStore, () =>
+      this.#drawn.drawn && this.filter !== 'archived' && !this.settingsOpen ? this.#visibleItems() : null,
+    );
     new SentinelController(
       this,
       () => {
@@ -217,13 +224,6 @@ export class WacrmNotificationPanel extends NotificationElement {
     if (!this.#hadFocus) return;
     const active = this.shadowRoot?.activeElement;
     if (!active || active.matches(':disabled')) this.focus();
-  }
-
-  /** The inbox rows this panel draws, or null while it draws the archive or the settings. */
-  #shownList(): ShownList | null {
-    const box = this.renderRoot.querySelector('[part="base"]');
-    if (!box || this.filter === 'archived' || this.settingsOpen) return null;
-    return { rows: this.#visibleItems(), box };
   }
 
   #visibleItems(): readonly WacrmNotification[] {
@@ -337,7 +337,8 @@ export class WacrmNotificationPanel extends NotificationElement {
    * leaves in the list for every row repeat() removes (lit/lit#5298): a bell open all day, its rows
    * archived as they come, would otherwise keep one per notification. Each row listed has two
    * comments of its own; once the others outnumber the rows (and 100) they go, while the panel is
-   * hidden (a closed bell) or lists nothing, so that no one's scroll position or focus moves.
+   * not laid out (a closed bell: it updates as it closes) or lists nothing, so that no one's scroll
+   * position or focus moves.
    */
   #listNeedsRebuild(rows: number): boolean {
     const list = this.#list();
@@ -345,7 +346,7 @@ export class WacrmNotificationPanel extends NotificationElement {
     let comments = 0;
     for (let node = list.firstChild; node; node = node.nextSibling) if (node.nodeType === Node.COMMENT_NODE) comments++;
     const stray = comments - 2 * list.querySelectorAll(':scope > [part="row"]').length;
-    return stray > Math.max(100, rows) && (rows === 0 || !this.checkVisibility());
+    return stray > Math.max(100, rows) && (rows === 0 || !this.#drawn.laidOut);
   }
 
   #renderBody(strings: NotificationStrings) {

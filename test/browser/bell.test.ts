@@ -237,6 +237,30 @@ describe('<wacrm-notification-bell>', () => {
     });
   });
 
+  describe('a day of rows coming and going', () => {
+    it('rows taken out while the panel is open leave nothing behind in its DOM once the bell closes', async () => {
+      const { el, db, store } = await bellWith(3);
+      db.onChange = (change) => store.apply(change);
+      await el.show();
+      const list = part(panelOf(el), 'list')!;
+      // Archived elsewhere as they come (each its own render): lit-html leaves comments behind for
+      // every row repeat() removes (lit/lit#5298), which the panel drops once no one sees it.
+      for (let i = 0; i < 150; i++) {
+        const row = db.insert();
+        await settle(el);
+        db.remove(row.id);
+        await el.updateComplete;
+      }
+      const rows = () => list.querySelectorAll(':scope > [part="row"]').length;
+      const nodes = () => list.querySelectorAll('*').length + [...list.childNodes].filter((node) => node.nodeType === Node.COMMENT_NODE).length;
+      expect(rows()).to.equal(3);
+      await el.hide();
+      await waitUntil(() => nodes() < 40 * rows(), `the closed list back to its rows' own nodes (${nodes()} for ${rows()} rows)`, { timeout: 2000 });
+      await el.show();
+      expect(rows(), 'the rows shown again').to.equal(3);
+    });
+  });
+
   describe('on a small screen', () => {
     /** Whether two rectangles share any area. */
     const overlap = (a: DOMRect, b: DOMRect) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;

@@ -164,8 +164,10 @@ describe('soak: a bell through 1,000 notifications and a simulated hour, then re
       expect(snapshot.staleTimes, `relative times that stopped ticking\n${report}`).to.deep.equal([]);
     }
     expect(listenersOf(last), `listeners grew\n${report}`).to.be.at.most(listenersOf(warm!.snapshot));
-    // A row is some 25 nodes; what stays listed after a clear-out varies by a few rows.
-    expect(last.domNodes, `DOM nodes grew\n${report}`).to.be.at.most(warm!.snapshot.domNodes + 150);
+    // A row is some 25 nodes; what stays listed after a clear-out varies by a few rows; and the panel
+    // drops lit's stray comments (lit/lit#5298) once there are more than 100, so a sample may hold up
+    // to 100 of them. Growth without bound would be thousands: two per notification shown and removed.
+    expect(last.domNodes, `DOM nodes grew\n${report}`).to.be.at.most(warm!.snapshot.domNodes + 250);
     expect(end.realtime, 'still live after the token refresh').to.equal('live');
     expect(end.tokenRefreshes, 'supabase-js refreshed the token within the hour').to.be.at.least(1);
     expect(end.heartbeatTimeouts, 'heartbeats answered across the jumps').to.equal(0);
