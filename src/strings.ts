@@ -165,13 +165,26 @@ export type StringOverrides = Partial<Omit<NotificationStrings, 'errors'>> & {
   errors?: Partial<NotificationStrings['errors']>;
 };
 
+const noOverrides: StringOverrides = Object.freeze({});
+/** Resolved strings by overrides object and base language: the same inputs give the same (frozen) object. */
+const resolved = new WeakMap<StringOverrides, WeakMap<NotificationStrings, NotificationStrings>>();
+
 /**
  * The strings for a BCP 47 language tag (by its primary language; English when there are none, or
- * while they load — see loadStrings), with overrides.
+ * while they load — see loadStrings), with overrides. The result is frozen and shared: the same
+ * language and the same overrides object give the same object, so that rows worded with it are not
+ * worded again (change overrides by giving a new object, not by editing the one given).
  */
-export function resolveStrings(lang: string | undefined, overrides: StringOverrides = {}): NotificationStrings {
+export function resolveStrings(lang: string | undefined, overrides: StringOverrides = noOverrides): NotificationStrings {
   const base = loaded[primaryLanguage(lang)] ?? en;
-  return { ...base, ...overrides, errors: { ...base.errors, ...overrides.errors } };
+  let byBase = resolved.get(overrides);
+  if (!byBase) resolved.set(overrides, (byBase = new WeakMap()));
+  let strings = byBase.get(base);
+  if (!strings) {
+    strings = Object.freeze({ ...base, ...overrides, errors: Object.freeze({ ...base.errors, ...overrides.errors }) });
+    byBase.set(base, strings);
+  }
+  return strings;
 }
 
 export function format(template: string, values: Record<string, string | number>): string {

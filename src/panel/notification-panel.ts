@@ -1,4 +1,5 @@
 import { html, nothing, type PropertyDeclarations, type PropertyValues } from 'lit';
+import { guard } from 'lit/directives/guard.js';
 import { keyed } from 'lit/directives/keyed.js';
 import { repeat } from 'lit/directives/repeat.js';
 import { DrawnController } from '../controllers/drawn-controller.js';
@@ -257,6 +258,12 @@ export class WacrmNotificationPanel extends NotificationElement {
     if (await this.activeStore.markAllRead()) this.dispatchEvent(new NotificationReadEvent(null));
   }
 
+  /** The tab stop follows focus (by id; its index is read now, as rows may have arrived above it). */
+  #focused(item: WacrmNotification): void {
+    this.focusId = item.id;
+    this.focusIndex = Math.max(0, this.#visibleItems().findIndex((candidate) => candidate.id === item.id));
+  }
+
   #onListKeydown(event: KeyboardEvent): void {
     const buttons = [...(this.#list()?.querySelectorAll<HTMLButtonElement>('[part~="item"]') ?? [])];
     if (buttons.length === 0) return;
@@ -383,7 +390,9 @@ export class WacrmNotificationPanel extends NotificationElement {
         ${keyed(this.#listBuild, repeat(
           items,
           (item) => item.id,
-          (item, index) => {
+          // A row is rendered again only when what it shows changed: a burst of arrivals re-renders
+          // the list once per arrival, and a thousand rows would each be worded again every time.
+          (item, index) => guard([item, index === focusIndex, strings, lang, this.filter === 'archived'], () => {
             const { title, body } = notificationText(item, strings);
             const archived = this.filter === 'archived';
             return html`<li part="row">
@@ -392,10 +401,7 @@ export class WacrmNotificationPanel extends NotificationElement {
                 tabindex=${index === focusIndex ? '0' : '-1'}
                 data-id=${item.id}
                 @click=${() => this.#choose(item)}
-                @focus=${() => {
-                  this.focusIndex = index;
-                  this.focusId = item.id;
-                }}
+                @focus=${() => this.#focused(item)}
               >
                 <span class="dot" aria-hidden="true"></span>
                 <span part="title">${title}${isUnread(item) ? html`<span class="visually-hidden">, ${strings.unreadItem}</span>` : nothing}</span>
@@ -415,7 +421,7 @@ export class WacrmNotificationPanel extends NotificationElement {
                 </svg>
               </button>
             </li>`;
-          },
+          }),
         ))}
         ${state.hasMore
           ? html`<li class="sentinel" aria-hidden="true"></li>

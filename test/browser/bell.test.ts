@@ -259,6 +259,22 @@ describe('<wacrm-notification-bell>', () => {
       await el.show();
       expect(rows(), 'the rows shown again').to.equal(3);
     });
+
+    it('a burst of arrivals into the open panel is marked seen in a few requests, not one each', async () => {
+      const { el, db, store } = await bellWith(2);
+      db.onChange = (change) => store.apply(change);
+      await el.show();
+      await waitUntil(() => db.unseen() === 0, 'the first rows seen as the panel opens');
+      const before = db.calls.filter((call) => call === 'markSeen').length;
+      // One arrival per task, as realtime messages come.
+      for (let i = 0; i < 100; i++) {
+        db.insert();
+        await new Promise((resolve) => setTimeout(resolve, 0));
+      }
+      await waitUntil(() => db.unseen() === 0 && store.state.unseenCount === 0, 'every arrival seen', { timeout: 5000 });
+      const requests = db.calls.filter((call) => call === 'markSeen').length - before;
+      expect(requests, `${requests} mark_notifications_seen requests for 100 arrivals`).to.be.within(1, 20);
+    });
   });
 
   describe('on a small screen', () => {
