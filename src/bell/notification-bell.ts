@@ -1,4 +1,4 @@
-import { html, nothing, type PropertyDeclarations, type PropertyValues } from 'lit';
+import { html, nothing, type PropertyDeclarations, type PropertyValues, type ReactiveElement } from 'lit';
 import { PanelToggleEvent } from '../events.js';
 import type { WacrmNotification } from '../notification.js';
 import { NotificationElement } from '../notification-element.js';
@@ -141,6 +141,8 @@ export class WacrmNotificationBell extends NotificationElement {
     if (!changed.has('open')) return;
     // Without PopoverController (its chunk could not be loaded) the browser shows it unplaced.
     if (this.#popoverUnavailable) this.#popoverElement().togglePopover?.(this.open);
+    // Shown or hidden: the panel looks again at what it shows (it marks what the user now sees).
+    (this.#panelElement() as Partial<ReactiveElement> | null)?.requestUpdate?.();
     if (this.open) {
       this.#panelElement()?.focus();
       this.dispatchEvent(new PanelToggleEvent('wacrm-after-show'));

@@ -21,17 +21,28 @@ export class DrawnController implements ReactiveController {
     host.addController(this);
   }
 
-  /** True while the box is laid out on a visible page. */
+  /** True while the box is laid out on a visible page, as the ResizeObserver last said (no layout read). */
   get drawn(): boolean {
     return document.visibilityState === 'visible' && this.laidOut;
   }
 
-  /** True while the box is laid out, whether or not the page is visible. */
+  /** True while the box is laid out, whether or not the page is visible, as the ResizeObserver last said. */
   get laidOut(): boolean {
     const box = this.#observed;
     if (!box) return false;
     // A browser without ResizeObserver: read from the layout.
     return typeof ResizeObserver === 'undefined' ? box.getClientRects().length > 0 : this.#sized;
+  }
+
+  /**
+   * Whether the box is drawn at this moment, read from the page's style and layout (which it may
+   * bring up to date): for a decision the user would notice, such as marking rows seen. The
+   * observer's word comes a frame late — a popover closed in this task is still "drawn" to it.
+   */
+  drawnNow(): boolean {
+    const box = this.getBox();
+    if (!box || document.visibilityState !== 'visible') return false;
+    return typeof box.checkVisibility === 'function' ? box.checkVisibility() : box.getClientRects().length > 0;
   }
 
   hostConnected(): void {

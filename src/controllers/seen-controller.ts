@@ -8,15 +8,15 @@ const SEEN_BATCH_MS = 250;
 /**
  * Marks the rows a list shows the user as seen (mark_notifications_seen, server time), the way an
  * inbox clears its "new" badge when opened: after each update of its host, the rows `shownRows`
- * gives — null while the user cannot see the inbox (the host hidden, the archive or the settings
- * shown). Rows stay unread until chosen. The first mark goes at once (the badge clears as the
- * panel opens); while rows keep arriving, the next ones wait to go together, at most one request
- * every SEEN_BATCH_MS. A mark that fails is not tried again for the same rows until the list is
- * shown anew (no loop against a refusing server); the failure is reported once, as `wacrm-error`
- * `write-failed`.
+ * gives (null while the list shows something else: the archive, the settings), once `isDrawn` says
+ * the user can see them now (read only when there is something to mark). Rows stay unread until
+ * chosen. The first mark goes at once (the badge clears as the panel opens); while rows keep
+ * arriving, the next ones wait to go together, at most one request every SEEN_BATCH_MS. A mark
+ * that fails is not tried again for the same rows until the list is shown anew (no loop against a
+ * refusing server); the failure is reported once, as `wacrm-error` `write-failed`.
  */
 export class SeenController implements ReactiveController {
-  /** Rows asked for while shown this time. */
+  /** Rows asked for while shown this time, by askedKey. */
   #asked = new Set<string>();
   #wasShown = false;
   #lastMark = Number.NEGATIVE_INFINITY;
@@ -26,6 +26,7 @@ export class SeenController implements ReactiveController {
     host: ReactiveControllerHost,
     private readonly getStore: () => NotificationStore,
     private readonly shownRows: () => readonly WacrmNotification[] | null,
+    private readonly isDrawn: () => boolean,
   ) {
     host.addController(this);
   }
@@ -41,14 +42,21 @@ export class SeenController implements ReactiveController {
   }
 
   #mark(): void {
-    const rows = this.shownRows();
-    if (rows && !this.#wasShown) this.#asked.clear();
-    this.#wasShown = rows !== null;
-    if (!rows) return;
     const store = this.getStore();
-    if (store.view !== 'inbox' || store.state.status !== 'ready') return;
-    const ids = rows.filter((item) => isUnseen(item) && !this.#asked.has(item.id)).map((item) => item.id);
-    if (ids.length === 0) return;
+    const rows = store.view === 'inbox' && store.state.status === 'ready' ? this.shownRows() : null;
+    if (!rows) {
+      this.#wasShown = false;
+      return;
+    }
+    const unseen = rows.filter(isUnseen);
+    // Nothing to mark: the page's layout is not read.
+    if (unseen.length === 0) return;
+    const shown = this.isDrawn();
+    if (shown && !this.#wasShown) this.#asked.clear();
+    this.#wasShown = shown;
+    if (!shown) return;
+    const fresh = unseen.filter((item) => !this.#asked.has(askedKey(item)));
+    if (fresh.length === 0) return;
     const wait = this.#lastMark + SEEN_BATCH_MS - performance.now();
     if (wait > 0) {
       // Looked at again then: what is shown then, if anything, is marked.
@@ -59,7 +67,13 @@ export class SeenController implements ReactiveController {
       return;
     }
     this.#lastMark = performance.now();
-    for (const id of ids) this.#asked.add(id);
-    void store.markSeen(ids);
+    for (const item of fresh) this.#asked.add(askedKey(item));
+    void store.markSeen(fresh.map((item) => item.id));
   }
 }
+
+/**
+ * A row as it was asked for: a message folded into it since (moved to the top, unseen again) is
+ * new content to mark, though its id is the same.
+ */
+const askedKey = (item: WacrmNotification) => `${item.id} ${item.created_at}`;

@@ -125,8 +125,11 @@ export class WacrmNotificationPanel extends NotificationElement {
     this.settingsOpen = false;
     // What the user can see of the inbox is seen: in a bell's open popover or on its own.
     this.#drawn = new DrawnController(this, () => this.renderRoot.querySelector('[part="base"]'));
-    new SeenController(this, () => this.activeStore, () =>
-      this.#drawn.drawn && this.filter !== 'archived' && !this.settingsOpen ? this.#visibleItems() : null,
+    new SeenController(
+      this,
+      () => this.activeStore,
+      () => (this.filter !== 'archived' && !this.settingsOpen ? this.#visibleItems() : null),
+      () => this.#drawn.drawnNow(),
     );
     new SentinelController(
       this,

@@ -248,6 +248,12 @@ describe('seen and archive', () => {
     part<HTMLButtonElement>(panel, 'back')!.click();
     await eventually(() => badgeText(bell) === '', 'back from the settings: seen');
 
+    // Folded into the row the panel shows (same id, moved up, new again): seen, as it is shown.
+    await customerWrites(conversationId, ['While the inbox is shown']);
+    await eventually(() => entries(panel)[0]?.body.includes('While the inbox is shown') === true, 'the new words shown');
+    await until(async () => (await unseenInDatabase()) === 0, 'the folded message seen in the database');
+    await eventually(() => badgeText(bell) === '', 'no new badge for what is on screen');
+
     await bell.hide();
     await customerWrites(conversationId, ['While the bell is closed']);
     await eventually(() => badgeText(bell) === '1', 'counted as new while closed');
@@ -298,7 +304,11 @@ describe('seen and archive', () => {
     await bell.activeStore.markRead(third!.id);
     await eventually(() => part<HTMLButtonElement>(panel, 'archive-read')?.disabled === false, 'something read to archive');
     part<HTMLButtonElement>(panel, 'archive-read')!.click();
-    await eventually(() => entries(panel).length === 1, 'only the unread one left', 15000);
+    await eventually(() => entries(panel).length === 1, 'only the unread one left', 15000).catch(async (error: Error) => {
+      const rows = await sql(`select id, read_at, seen_at, archived_at from public.notifications where user_id = $1 order by created_at desc`, [me.id]);
+      const { items, error: problem, realtime } = bell.activeStore.state;
+      throw new Error(`${error.message}: listed ${JSON.stringify(items.map((item) => [item.id, item.read_at, item.archived_at]))}, realtime ${realtime}, error ${problem?.code ?? 'none'}; in SQL ${JSON.stringify(rows)}`);
+    });
     await eventually(() => archived.length === 2, 'wacrm-archive for each');
     expect(archived).to.deep.equal([first!.id, 'read']);
 
