@@ -135,8 +135,28 @@ export function faultCommands(
     if (!standIn) throw new Error('this fault needs the local stand-in');
     return standIn;
   };
+  /** Bursts started by `standin:burst-start`, by the token it answered. */
+  const started = new Map<string, Promise<BurstResult>>();
   return {
     'standin:burst': (payload) => burst(getFixtures(), payload),
+    /**
+     * Starts a burst and answers at once with a token for `standin:burst-result`: a page busy with
+     * a thousand arrivals may not read a command's answer within the runner's 20 s, so it waits
+     * for them in the page and asks for the result once they are in.
+     */
+    'standin:burst-start': async (payload) => {
+      const token = `burst-${started.size + 1}-${Date.now()}`;
+      const running = burst(getFixtures(), payload);
+      running.catch(() => undefined); // reported by standin:burst-result
+      started.set(token, running);
+      return token;
+    },
+    'standin:burst-result': async (payload) => {
+      const running = started.get(String(payload?.token));
+      if (!running) throw new Error(`no burst started with token ${JSON.stringify(payload?.token)}`);
+      started.delete(String(payload?.token));
+      return running;
+    },
     'standin:restart-api': async (payload) => {
       await local().restartApi({ downtimeMs: Number(payload?.downtimeMs ?? 0) });
       return true;
