@@ -10,28 +10,44 @@ import { chromiumArgs, chromiumPath } from '../scripts/chromium.mjs';
 
 const repositoryRoot = fileURLToPath(new URL('../', import.meta.url));
 
-/** The page itself, the widget's source and packages, and the dev server's own helpers. */
-const servedPrefixes = ['/bench/page/', '/src/', '/node_modules/', '/__web-dev-server', '/__wds-'];
-
-const PAGE_HTML = `<!doctype html>
-<html lang="en">
-  <head>
-    <meta charset="utf-8" />
-    <title>wacrm-notifications bench</title>
-    <link rel="icon" href="data:," />
-    <script type="module" src="/bench/page/bench-page.ts"></script>
-  </head>
-  <body></body>
-</html>
-`;
+/** A bench page: served at `path`, it loads `script` (a module under `directory`, compiled on the fly). */
+export interface PageSpec {
+  /** Where the page is served, e.g. `/bench/`. */
+  path: string;
+  /** The folder of the page's modules, e.g. `/bench/page/`: served with the widget's source and packages. */
+  directory: string;
+  script: string;
+  title: string;
+}
 
 export interface BenchPageServer {
-  /** The bench page, e.g. http://localhost:8123/bench/ */
+  /** The page, e.g. http://localhost:8123/bench/ */
   url: string;
   stop(): Promise<void>;
 }
 
-export async function startBenchPageServer(): Promise<BenchPageServer> {
+const benchPage: PageSpec = {
+  path: '/bench/',
+  directory: '/bench/page/',
+  script: '/bench/page/bench-page.ts',
+  title: 'wacrm-notifications bench',
+};
+
+/** A dev server for one bench page (the browser figures' by default; the soak has its own). */
+export async function startBenchPageServer(page: PageSpec = benchPage): Promise<BenchPageServer> {
+  // The page itself, the widget's source and packages, and the dev server's own helpers.
+  const servedPrefixes = [page.directory, '/src/', '/node_modules/', '/__web-dev-server', '/__wds-'];
+  const html = `<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="utf-8" />
+    <title>${page.title}</title>
+    <link rel="icon" href="data:," />
+    <script type="module" src="${page.script}"></script>
+  </head>
+  <body></body>
+</html>
+`;
   const server = await startDevServer({
     config: {
       rootDir: repositoryRoot,
@@ -40,9 +56,9 @@ export async function startBenchPageServer(): Promise<BenchPageServer> {
       nodeResolve: { exportConditions: ['browser'] },
       middleware: [
         async (context, next) => {
-          if (context.path === '/bench/') {
+          if (context.path === page.path) {
             context.type = 'html';
-            context.body = PAGE_HTML;
+            context.body = html;
             return;
           }
           // The root is the repository, to reach src/ and node_modules/; nothing else is served.
@@ -59,7 +75,7 @@ export async function startBenchPageServer(): Promise<BenchPageServer> {
   });
   // Port 0: any free port (the config keeps the 0, the socket knows the real one).
   const { port } = server.server!.address() as AddressInfo;
-  return { url: `http://localhost:${port}/bench/`, stop: async () => void (await server.stop()) };
+  return { url: `http://localhost:${port}${page.path}`, stop: async () => void (await server.stop()) };
 }
 
 export async function launchChromium(): Promise<Browser> {
