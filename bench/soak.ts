@@ -40,6 +40,8 @@ import { chromiumArgs, chromiumPath } from '../scripts/chromium.mjs';
 import { stopEverything, stopOnSignals, whileRunning } from './cleanup.js';
 import { megabytes, milliseconds, now, percentile, round, sleep } from './report.js';
 import { startSoakPageServer, type SoakPageServer } from './soak/server.js';
+// mulberry32, seeded: the same day every run (the chaos schedules' generator).
+import { prng as random } from '../test/browser/chaos/schedule.js';
 import { INSTALL_SOAK_CLOCK, REMOVE_SOAK_CLOCK, SET_SOAK_CLOCK } from './soak/sql.js';
 import type { ByOrigin, ListenerEntry, Origin } from './soak/instrument.js';
 import type { CloseReport, SoakSnapshot } from './soak/session.js';
@@ -184,17 +186,6 @@ export const describeCounts = (counts: ByOrigin) =>
     .map(([origin, n]) => `${origin} ${n}`)
     .join(', ') || 'none';
 
-/** A small seeded generator (mulberry32): the same day every run. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const MINUTE = 60_000;
 /** "Mark all as read" and "archive read" this often (the inbox holds at most this many minutes of arrivals). */
