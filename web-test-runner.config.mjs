@@ -8,6 +8,7 @@ import { standInPlugin } from './test/browser/standin-plugin.ts';
 import { cdnMiddleware } from './test/browser/cdn-plugin.ts';
 import { commonjsPlugin } from './test/browser/commonjs-plugin.ts';
 import { defaultReporter } from '@web/test-runner';
+import { durationsReporter } from './test/browser/support/durations-reporter.ts';
 import { formGroups, formsMiddleware, formsReporter, packageNamesPlugin, pageFor, selectedForms } from './test/browser/forms.ts';
 
 // The tests import the package by name; each page's import map says which form that is (see
@@ -17,9 +18,9 @@ const forms = selectedForms();
 const testFiles = forms.length
   ? {
       groups: formGroups(forms, process.env.WACRM_FORM_FILES?.split(',').filter(Boolean)),
-      reporters: [defaultReporter(), formsReporter()],
+      reporters: [defaultReporter(), formsReporter(), durationsReporter()],
     }
-  : { files: ['test/browser/**/*.test.ts'] };
+  : { files: ['test/browser/**/*.test.ts'], reporters: [defaultReporter(), durationsReporter()] };
 
 export default {
   ...testFiles,
