@@ -11,7 +11,9 @@
 //   3. web-test-runner with one group per form, in every engine of test/browser/browsers.ts
 //      (WACRM_BROWSERS picks some), against one stand-in.
 //
-// Options: --forms cdn,all,npm (default all three; `source` too if wanted), --files a.test.ts,…
+// Options: --forms cdn,all,npm (default all three; `npm test` adds `source`, which then runs only the
+// files no shipped form runs: one runner, one stand-in, each file once per engine at least),
+// --files a.test.ts,…
 // (only these of each form's files), --keep (leave the scratch app and print where).
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

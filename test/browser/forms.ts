@@ -2,7 +2,8 @@
 // name ('wacrm-notifications', 'wacrm-notifications/define') and each test page's import map says
 // what that name is. The same files, unchanged, run against:
 //
-//   source  src/ through the dev server (`npm run test:browser`: every test file)
+//   source  src/ through the dev server (`npm run test:browser`: every test file; in `npm test`,
+//           beside the shipped forms, the files only the sources run)
 //   cdn     dist/cdn/wacrm-notifications.js, the page bringing its own supabase-js
 //   all     dist/cdn/wacrm-notifications.all.js, live elements configured by attributes alone
 //   npm     the package bundled by Vite in an app that installed it
@@ -127,10 +128,17 @@ export function pageFor(form: Form) {
 </html>`;
 }
 
-/** One group per selected form, for web-test-runner's `groups`. */
+/**
+ * One group per selected form, for web-test-runner's `groups`. Beside shipped forms, the sources run
+ * only the files none of them runs (`npm test`: the fault suite, chaos, soak, the demo, the CDN and
+ * README pages): every other file is the same test code against the shipped files.
+ */
 export function formGroups(selected: Form[], only?: string[]): TestRunnerGroupConfig[] {
+  const shipped = selected.filter((form) => form !== 'source');
+  const runByShipped = new Set(shipped.flatMap((form) => filesFor(form)));
   return selected.map((form) => {
     let files = filesFor(form);
+    if (form === 'source') files = files.filter((path) => !runByShipped.has(path));
     if (only?.length) files = files.filter((path) => only.some((wanted) => resolve(root, wanted) === resolve(root, path)));
     if (files.length === 0) throw new Error(`form ${form}: none of the selected test files runs in this form`);
     return { name: form, files, testRunnerHtml: pageFor(form) };
