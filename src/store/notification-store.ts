@@ -142,7 +142,10 @@ type StampedField = 'read_at' | 'seen_at';
  *
  * What the user changes shows at once, as a guess until the database says otherwise: a load or a
  * change of the row replaces it, a failed write undoes only what is still its own, and a write
- * that failed or changed fewer rows than guessed is followed by a catch-up.
+ * that failed or changed fewer rows than guessed is followed by a catch-up. A read or seen mark
+ * is not undone by what may predate it: a load that may have read before the mark committed (it
+ * landed while the mark was on its way, or began before the answer), or the echo of an earlier
+ * commit before the mark's own. Such a load is followed by one that begins after the answer.
  *
  * The inbox's store also keeps the archive's list (`archived`, loaded when first asked for) and
  * forwards every change to it; archived rows are in neither count.
@@ -195,6 +198,22 @@ export class NotificationStore extends EventTarget {
   readonly #moveTargets = new Map<string, string | null>();
   /** Rows with an optimistic write of ours in flight (how many), whose guesses outlast older echoes. */
   readonly #inFlight = new Map<string, number>();
+  /**
+   * Stamps (`id field`) of ours the database accepted, whose own echo has not come yet, with the
+   * number of loads begun when the write answered: a load that began before then may have read the
+   * row before the write committed, and the echoes of earlier commits still say the field is empty.
+   */
+  readonly #stampsAccepted = new Map<string, number>();
+  /** Loads begun (first loads and catch-ups). */
+  #loadsBegun = 0;
+  /**
+   * Stamps of ours kept over a load that landed while they were on their way. That load may have
+   * read the row after the write committed and after someone emptied the field again (a message
+   * folded in): only a load that begins after the answer can tell, so one follows the answer.
+   */
+  readonly #keptOverLoad = new Set<string>();
+  /** Stamps of ours on their way, with the generation that sent them: one sent before a suspend is not waited for. */
+  readonly #stampsInFlight = new Map<string, number>();
   #archived: NotificationStore | null = null;
   /** A load was asked for since the last reset, done or not: the inbox's catch-ups include this list. */
   #asked = false;
@@ -259,6 +278,9 @@ export class NotificationStore extends EventTarget {
     // Until the first load lands nothing is shown: it replaces `items` wholesale (see #queued).
     this.#queued = userId ? [] : null;
     this.#placeholders.clear();
+    this.#stampsAccepted.clear();
+    this.#keptOverLoad.clear();
+    this.#stampsInFlight.clear();
     this.#moves.clear();
     this.#moveTargets.clear();
     this.#keptError = null;
@@ -393,12 +415,14 @@ export class NotificationStore extends EventTarget {
    * still says what the row was before that write: it must not flicker the row back while the write
    * is on its way. Once the write has answered, a change is the database's word again (the write
    * may have changed less than we guessed: a mark-all skips what was archived meanwhile), and it
-   * drops the guess, so that a failed write undoes nothing the database has since said. A delete
-   * ends them.
+   * drops the guess, so that a failed write undoes nothing the database has since said — except
+   * for a read or seen mark the database accepted on every row it named: until the row's own echo
+   * (the field set), an echo with the field empty is an older commit's. A delete ends them, and a
+   * row leaving this list takes its stamps' guesses with it.
    */
   #withGuesses(change: NotificationChange): NotificationChange {
     if (change.type === 'DELETE') {
-      this.#placeholders.delete(change.id);
+      this.#forgetGuesses(change.id);
       this.#forgetMove(change.id);
       return change;
     }
@@ -406,9 +430,15 @@ export class NotificationStore extends EventTarget {
     const inFlight = this.#inFlight.has(row.id);
     const guessed = this.#placeholders.get(row.id);
     if (guessed) {
+      // A row leaving this list (archived, or restored from the archive) is the database's word:
+      // a stamp it skipped, it shows as it is when it comes back.
+      const stays = belongsTo(this.view, row);
       const still: Partial<WacrmNotification> = {};
       for (const field of ['read_at', 'seen_at'] as const) {
-        if (field in guessed && inFlight && row[field] === null) still[field] = guessed[field];
+        if (!(field in guessed)) continue;
+        const key = stampKey(row.id, field);
+        if (row[field] === null && (inFlight || (stays && this.#stampsAccepted.has(key)))) still[field] = guessed[field];
+        else this.#stampsAccepted.delete(key);
       }
       if (Object.keys(still).length > 0) {
         this.#placeholders.set(row.id, still);
@@ -436,6 +466,46 @@ export class NotificationStore extends EventTarget {
         }
       }
     };
+  }
+
+  #forgetGuesses(id: string): void {
+    this.#placeholders.delete(id);
+    this.#stampsAccepted.delete(stampKey(id, 'read_at'));
+    this.#stampsAccepted.delete(stampKey(id, 'seen_at'));
+  }
+
+  /**
+   * The stamps a load that began as the `loadIndex`th keeps over the rows it read: those still on
+   * their way or accepted by the database after it began (it may have read before they committed),
+   * on rows it read with the field empty. Every other guess goes: the load is the database's word.
+   * A kept stamp that then fails is undone as any failed write is, and a catch-up follows.
+   */
+  #guessesOverLoad(items: readonly WacrmNotification[], loadIndex: number): { items: WacrmNotification[]; unsure: boolean } {
+    const kept = new Map<string, Partial<WacrmNotification>>();
+    const read = new Map(items.map((item) => [item.id, item]));
+    // A stamp accepted after this load began and kept over it: the load may have read after the
+    // write and after someone emptied the field again. A load that begins now settles it.
+    let unsure = false;
+    for (const [id, guessed] of this.#placeholders) {
+      const row = read.get(id);
+      for (const field of ['read_at', 'seen_at'] as const) {
+        const key = stampKey(id, field);
+        const inFlight = this.#stampsInFlight.get(key) === this.#generation;
+        const acceptedAt = this.#stampsAccepted.get(key);
+        const accepted = acceptedAt !== undefined && acceptedAt >= loadIndex;
+        if (field in guessed && row && row[field] === null && (inFlight || accepted)) {
+          kept.set(id, { ...kept.get(id), [field]: guessed[field] });
+          if (inFlight) this.#keptOverLoad.add(key);
+          else unsure = true;
+        } else {
+          this.#stampsAccepted.delete(key);
+          this.#keptOverLoad.delete(key);
+        }
+      }
+    }
+    this.#placeholders.clear();
+    for (const [id, still] of kept) this.#placeholders.set(id, still);
+    return { items: items.map((item) => (kept.has(item.id) ? { ...item, ...kept.get(item.id) } : item)), unsure };
   }
 
   #forgetMove(id: string): void {
@@ -534,18 +604,37 @@ export class NotificationStore extends EventTarget {
       ...this.#state,
       items: this.#state.items.map((item) => (marked.has(item.id) ? { ...item, [field]: placeholder } : item)),
     });
-    const landed = NotificationStore.#flying([this], [...marked]);
+    const flying = NotificationStore.#flying([this], [...marked]);
+    for (const id of marked) this.#stampsInFlight.set(stampKey(id, field), generation);
+    // Done with in the same step as what its answer decides: a load landing in between would see
+    // the stamp neither on its way nor accepted.
+    const answered = () => {
+      for (const id of marked) if (this.#stampsInFlight.get(stampKey(id, field)) === generation) this.#stampsInFlight.delete(stampKey(id, field));
+    };
     try {
-      const changed = await (field === 'read_at' ? queries.markRead(ids) : queries.markSeen(ids)).finally(landed);
+      const changed = await (field === 'read_at' ? queries.markRead(ids) : queries.markSeen(ids)).finally(flying);
+      answered();
       if (generation !== this.#generation) return true;
+      // Every row named changed: each guess stands until the row's own echo (or a load that began
+      // after now). A write that changed fewer, or all rows (which counts rows beyond the window
+      // too), does not say which rows it skipped; the catch-up after it does.
+      const everyOne = ids !== null && changed >= items.length;
+      let keptOverLoad = false;
+      for (const id of marked) {
+        const key = stampKey(id, field);
+        if (everyOne && this.#placeholders.get(id)?.[field] === placeholder) this.#stampsAccepted.set(key, this.#loadsBegun);
+        keptOverLoad = this.#keptOverLoad.delete(key) || keptOverLoad;
+      }
       if (ids === null) this.#scheduleRecount();
-      if (changed < items.length) void this.#catchUpAfterWrongGuess();
+      if (changed < items.length || keptOverLoad) void this.#catchUpAfterWrongGuess();
       return true;
     } catch (error) {
+      answered();
       if (generation !== this.#generation) return false;
       // Undo only what is still ours: a realtime update may have brought the server's value since.
       const undo = new Set([...marked].filter((id) => this.#placeholders.get(id)?.[field] === placeholder));
       for (const id of undo) this.#placeholders.delete(id);
+      for (const id of marked) this.#keptOverLoad.delete(stampKey(id, field));
       if (ids === null) {
         this.#beyond = { ...this.#beyond, [counted]: beyondBefore[counted] };
         this.#scheduleRecount();
@@ -690,6 +779,7 @@ export class NotificationStore extends EventTarget {
     const newestBefore = this.#state.items[0];
     // What arrived before this load began is in what it reads: only later changes are replayed.
     this.#queued = [];
+    const loadIndex = ++this.#loadsBegun;
     try {
       let items: WacrmNotification[];
       let end = this.#windowEnd;
@@ -714,9 +804,10 @@ export class NotificationStore extends EventTarget {
       this.#windowEnd = end;
       this.#beyond = beyond;
       this.#loadsLanded++;
-      this.#placeholders.clear();
+      const overLoad = this.#guessesOverLoad(items, loadIndex);
+      items = overLoad.items;
       this.#moves.clear();
-    this.#moveTargets.clear();
+      this.#moveTargets.clear();
       const queued = this.#queued;
       this.#queued = null;
       this.#failures = 0;
@@ -733,6 +824,7 @@ export class NotificationStore extends EventTarget {
         }
       }
       for (const change of queued) this.#applyToList(change);
+      if (overLoad.unsure) void this.#catchUpAfterWrongGuess();
     } catch (error) {
       if (generation !== this.#generation) return;
       const queued = this.#queued ?? [];
@@ -827,6 +919,8 @@ export class NotificationStore extends EventTarget {
     this.dispatchEvent(new StoreChangeEvent(this.#state));
   }
 }
+
+const stampKey = (id: string, field: StampedField) => `${id} ${field}`;
 
 function add(a: InboxCounts, b: InboxCounts): InboxCounts {
   return { unread: a.unread + b.unread, unseen: a.unseen + b.unseen };

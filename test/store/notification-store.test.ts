@@ -545,6 +545,54 @@ test('an older echo arriving while our archive is in flight does not bring the r
   assertEqualsDatabase(store, db);
 });
 
+test('a catch-up that read before our mark committed and lands after its answer keeps the row read, and a load that began after the answer settles it', async () => {
+  const db = new FakeDatabase(ME);
+  for (let i = 0; i < 7; i++) db.insert();
+  const store = await loaded(db); // 5 of 7 listed: the catch-up reads the window, then counts
+  const row = store.state.items[0]!;
+  const shownUnread: boolean[] = [];
+  store.addEventListener('change', () => shownUnread.push(store.state.items.find((item) => item.id === row.id)?.read_at === null));
+  let open!: () => void;
+  db.gate = new Promise((resolve) => (open = resolve));
+  const callsBefore = db.calls.length;
+  const catchingUp = store.sync();
+  while (db.calls.length === callsBefore) await delay(1); // its read has begun
+  const marking = store.markRead(row.id);
+  db.gate = null;
+  open(); // the read runs first, then the mark commits and answers; the count lands after both
+  assert.equal(await marking, true);
+  await catchingUp;
+  assert.equal(db.rows.find((candidate) => candidate.id === row.id)!.read_at !== null, true, 'read in the database');
+  assert.deepEqual(shownUnread.filter(Boolean), [], 'never shown unread again');
+  assert.equal(store.state.unreadCount, 6);
+  // That load could not tell "read before the mark" from "emptied again after it": one more does.
+  await settle();
+  assert.equal(db.calls.slice(callsBefore).filter((call) => call === 'fetchWindow').length, 2, 'the catch-up and the one after the answer');
+  assert.deepEqual(shownUnread.filter(Boolean), []);
+  assertEqualsDatabase(store, db);
+});
+
+test('after our mark is accepted, an older echo still saying unread does not bring the row back; its own echo and later changes are the database’s word', async () => {
+  const db = new FakeDatabase(ME);
+  const row = db.insert();
+  db.insert();
+  const store = await loaded(db);
+  const shownUnread: boolean[] = [];
+  store.addEventListener('change', () => shownUnread.push(store.state.items.find((item) => item.id === row.id)?.read_at === null));
+  // The seen mark of the open panel commits first; its echo comes after the mark read's answer.
+  const { row: seen, previous: unseen } = db.update(row.id, { seen_at: '2026-11-27T10:00:05Z' });
+  assert.equal(await store.markRead(row.id), true);
+  store.apply({ type: 'UPDATE', row: seen, previous: unseen });
+  assert.deepEqual(shownUnread.filter(Boolean), [], 'an older echo does not bring it back');
+  const read = db.rows.find((candidate) => candidate.id === row.id)!;
+  store.apply({ type: 'UPDATE', row: { ...read }, previous: { ...seen } });
+  const { row: unread, previous } = db.update(row.id, { read_at: null });
+  store.apply({ type: 'UPDATE', row: unread, previous });
+  assert.equal(store.state.items.find((item) => item.id === row.id)!.read_at, null, 'unread again elsewhere: unread');
+  await settle();
+  assertEqualsDatabase(store, db);
+});
+
 test('a message folded into a held row while a catch-up reads is reported once, whichever arrives first', async () => {
   const db = new FakeDatabase(ME);
   const row = db.insert({ type: 'message_received' });
