@@ -17,14 +17,43 @@ export interface Agent {
   accountId: string;
 }
 
+/**
+ * An error of a pooled connection the server closed (a PostgreSQL restart): the statement never
+ * reached a live session. pg notices a dead idle connection only when it next writes to it.
+ */
+function connectionLost(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  return (
+    (typeof code === 'string' && ['ECONNRESET', 'EPIPE', '57P01', '57P02', '57P03'].includes(code)) ||
+    (typeof message === 'string' && /^Connection terminated/.test(message))
+  );
+}
+
+/** Tries on a fresh connection when the pooled one turns out dead: twice at most, 100 ms apart. */
+function retryLostConnections(pool: pg.Pool): void {
+  const query = pool.query.bind(pool) as (...args: unknown[]) => Promise<unknown>;
+  pool.query = (async (...args: unknown[]) => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await query(...args);
+      } catch (error) {
+        if (attempt >= 2 || !connectionLost(error)) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+  }) as typeof pool.query;
+}
+
 export class Fixtures {
   readonly db: pg.Pool;
 
   constructor(readonly target: Target) {
     this.db = new pg.Pool({ connectionString: target.databaseUrl, max: 4 });
-    // A database restart (the fault suite) must not crash the process, even with a client checked out.
+    // A database restart (the fault suite) must not crash the process, even with a client checked
+    // out, nor fail the next test's fixtures on a connection it closed (ECONNRESET, once in CI).
     this.db.on('error', () => undefined);
     this.db.on('connect', (client) => client.on('error', () => undefined));
+    retryLostConnections(this.db);
   }
 
   async account(name = 'Test account'): Promise<string> {
