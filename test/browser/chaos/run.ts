@@ -65,6 +65,8 @@ interface Comparison {
   live: boolean;
   actual: unknown;
   expected: unknown;
+  /** Rows listed on one side only, or with other states (ids as the comparison shows them). */
+  differing: string[];
 }
 
 const settledOne = (comparison: Comparison) => comparison.equal && comparison.live;
@@ -566,10 +568,15 @@ export async function runSchedule(schedule: Schedule, engine: Engine = currentEn
   const differing = comparisons.filter((comparison) => !settledOne(comparison));
   const violations = remaining.flatMap((tab) => tab.violations.map((violation) => `${tab.name}: ${violation}`));
   if (differing.length) {
+    const startedAt = Date.now() - (performance.now() - started);
+    const stories = await Promise.all(differing.map((comparison) => rowStories(comparison.differing, startedAt)));
     fail(
       `${differing.map((comparison) => comparison.tab).join(', ')} ${differing.length > 1 ? 'differ' : 'differs'} from the database`,
       differing
-        .map((comparison) => `${comparison.tab}${comparison.live ? '' : ' (not live)'}:\n  shows    ${JSON.stringify(comparison.actual)}\n  database ${JSON.stringify(comparison.expected)}`)
+        .map(
+          (comparison, index) =>
+            `${comparison.tab}${comparison.live ? '' : ' (not live)'}:\n  shows    ${JSON.stringify(comparison.actual)}\n  database ${JSON.stringify(comparison.expected)}${stories[index]}`,
+        )
         .join('\n'),
     );
   }
@@ -610,8 +617,12 @@ async function compare(tab: Tab, agent: Agent): Promise<Comparison> {
     unseen: Number(counts!.unseen),
     ...(archive ? { archive: archive.expected } : {}),
   };
+  const shown = new Set(actual.items);
+  const stored = new Set(expected.items);
+  const differing = [...new Set([...actual.items.filter((item) => !stored.has(item)), ...expected.items.filter((item) => !shown.has(item))])];
   return {
     tab: tab.name,
+    differing: [...new Set(differing.map((item) => item.split(' ')[0]!))],
     equal: now === state && (!archive || archive.same) && JSON.stringify(actual) === JSON.stringify(expected),
     live: isLive(tab) && (!archive || archive.ready),
     actual: { ...actual, hasMore: now.hasMore, status: now.status, realtime: now.realtime, error: now.error?.code ?? null },
@@ -620,6 +631,39 @@ async function compare(tab: Tab, agent: Agent): Promise<Comparison> {
 }
 
 const short = (id: string) => id.slice(0, 8);
+
+/**
+ * For a failure's story: each differing row (by its short id) as the database has it, with when it
+ * was made or last moved up, and every Broadcast message the database wrote about it
+ * (realtime.messages; none on the postgres_changes transport), in ms from the schedule's start.
+ */
+async function rowStories(ids: string[], startedAt: number): Promise<string> {
+  if (ids.length === 0) return '';
+  const at = (epochMs: number) => `+${Math.round(epochMs - startedAt)} ms`;
+  const rows = await sql<{ id: string; created: number; read: number | null; seen: number | null; archived: number | null }>(
+    `select id, extract(epoch from created_at) * 1000 as created, extract(epoch from read_at) * 1000 as read,
+       extract(epoch from seen_at) * 1000 as seen, extract(epoch from archived_at) * 1000 as archived
+     from public.notifications where left(id::text, 8) = any($1::text[])`,
+    [ids],
+  );
+  const messages = await sql<{ id: string; inserted: number; operation: string; record: string }>(
+    `select payload->'record'->>'id' as id, extract(epoch from inserted_at) * 1000 as inserted,
+       payload->>'operation' as operation, payload->>'record' as record
+     from realtime.messages where left(coalesce(payload->'record'->>'id', payload->'old_record'->>'id'), 8) = any($1::text[])
+     order by inserted_at`,
+    [ids],
+  ).catch((error: unknown) => [{ id: '', inserted: 0, operation: `(realtime.messages not read: ${String(error)})`, record: '' }]);
+  return ids
+    .map((id) => {
+      const row = rows.find((candidate) => candidate.id.startsWith(id));
+      const stamps = row
+        ? `made or moved up ${at(Number(row.created))}${row.read ? `, read ${at(Number(row.read))}` : ''}${row.seen ? `, seen ${at(Number(row.seen))}` : ''}${row.archived ? `, archived ${at(Number(row.archived))}` : ''}`
+        : 'not in the database';
+      const sent = messages.filter((message) => message.id?.startsWith(id) || message.id === '');
+      return `\n  row ${id}: ${stamps}; broadcast messages: ${sent.length ? sent.map((message) => `${message.operation} ${at(Number(message.inserted))}`).join(', ') : 'none'}`;
+    })
+    .join('');
+}
 const flags = (unread: boolean, unseen: boolean) => `${unread ? 'unread' : 'read'}${unseen ? ',unseen' : ''}`;
 
 /** The tab's archive against SQL, the same way: its ids in order with read states. */
