@@ -15,9 +15,10 @@ import { formGroups, formsMiddleware, formsReporter, packageNamesPlugin, pageFor
 // test/browser/forms.ts). Without WACRM_FORMS: every test file, in the sources. With it (set by
 // `npm run test:artifacts`): one group per form named, each with the test files that form runs.
 const forms = selectedForms();
+const launchers = browsers();
 const testFiles = forms.length
   ? {
-      groups: formGroups(forms, process.env.WACRM_FORM_FILES?.split(',').filter(Boolean)),
+      groups: formGroups(forms, process.env.WACRM_FORM_FILES?.split(',').filter(Boolean), launchers),
       reporters: [defaultReporter(), formsReporter(), durationsReporter()],
     }
   : { files: ['test/browser/**/*.test.ts'], reporters: [defaultReporter(), durationsReporter()] };
@@ -29,7 +30,7 @@ export default {
   concurrency: 1,
   testFramework: { config: { timeout: 20000 } },
   testsFinishTimeout: 300000,
-  browsers: browsers(),
+  browsers: launchers,
   // One engine at a time: the suites share one stand-in, and some restart it.
   concurrentBrowsers: 1,
   plugins: [
