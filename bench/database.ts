@@ -15,6 +15,7 @@ import { cpus, totalmem } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { createHash } from 'node:crypto';
 import { startLocalDatabase, type LocalDatabase } from '../supabase/local/database.js';
+import { actAs, claimsOf, explain, formatPlan, pickUsers, planSignature, round, summarize, type ExplainOutput, type PlanNode, type Summary } from './sql-plans.js';
 
 export interface DatabaseBenchOptions {
   /** Users who receive notifications, in accounts of 20; a multiple of 40. Default 10,000. */
@@ -220,123 +221,9 @@ function notificationsSql(users: number, rows: number, part: number, parts: numb
     ) picked`;
 }
 
-// ---------------------------------------------------------------- statistics and plans
+// ---------------------------------------------------------------- acting as PostgREST does
 
-function quantile(sorted: number[], q: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const position = (sorted.length - 1) * q;
-  const below = Math.floor(position);
-  const above = Math.ceil(position);
-  return sorted[below]! + (sorted[above]! - sorted[below]!) * (position - below);
-}
-
-interface Summary {
-  median: number;
-  p95: number;
-  p99: number;
-}
-
-function summarize(samples: number[]): Summary {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return { median: quantile(sorted, 0.5), p95: quantile(sorted, 0.95), p99: quantile(sorted, 0.99) };
-}
-
-const round = (value: number, digits = 3) => Number(value.toFixed(digits));
-
-interface PlanNode {
-  'Node Type': string;
-  'Parent Relationship'?: string;
-  'Subplan Name'?: string;
-  'Relation Name'?: string;
-  'Index Name'?: string;
-  'Index Cond'?: string;
-  'Recheck Cond'?: string;
-  'One-Time Filter'?: string;
-  Filter?: string;
-  'Rows Removed by Filter'?: number;
-  'Heap Fetches'?: number;
-  'Sort Key'?: string[];
-  'Presorted Key'?: string[];
-  'Actual Rows'?: number;
-  'Actual Loops'?: number;
-  'Actual Total Time'?: number;
-  'Shared Hit Blocks'?: number;
-  'Shared Read Blocks'?: number;
-  Plans?: PlanNode[];
-}
-
-interface ExplainOutput {
-  Plan: PlanNode;
-  'Planning Time': number;
-  'Execution Time': number;
-  Triggers?: { 'Trigger Name': string; Relation: string; Time?: number; Calls: number }[];
-}
-
-/** Node types and index names, top-down: equal signatures mean the same plan shape. */
-function planSignature(node: PlanNode): string {
-  const self = node['Index Name'] ? `${node['Node Type']}(${node['Index Name']})` : node['Node Type'];
-  const children = (node.Plans ?? []).map(planSignature);
-  return children.length ? `${self}[${children.join(', ')}]` : self;
-}
-
-function formatPlan(explained: ExplainOutput): string {
-  const lines: string[] = [];
-  const walk = (node: PlanNode, depth: number) => {
-    const pad = '  '.repeat(depth);
-    const role = node['Subplan Name'] ?? (node['Parent Relationship'] === 'InitPlan' ? 'InitPlan' : '');
-    let head = `${pad}${role ? `[${role}] ` : ''}${node['Node Type']}`;
-    if (node['Index Name']) head += ` using ${node['Index Name']}`;
-    if (node['Relation Name']) head += ` on ${node['Relation Name']}`;
-    const facts: string[] = [];
-    if (node['Actual Rows'] !== undefined) facts.push(`rows=${node['Actual Rows']}`);
-    if (node['Actual Loops'] !== undefined && node['Actual Loops'] !== 1) facts.push(`loops=${node['Actual Loops']}`);
-    if (node['Heap Fetches'] !== undefined) facts.push(`heap fetches=${node['Heap Fetches']}`);
-    if (node['Shared Hit Blocks'] !== undefined || node['Shared Read Blocks'] !== undefined) {
-      facts.push(`buffers hit=${node['Shared Hit Blocks'] ?? 0} read=${node['Shared Read Blocks'] ?? 0}`);
-    }
-    lines.push(`${head}  (${facts.join(', ')})`);
-    if (node['Index Cond']) lines.push(`${pad}    Index Cond: ${node['Index Cond']}`);
-    if (node['One-Time Filter']) lines.push(`${pad}    One-Time Filter: ${node['One-Time Filter']}`);
-    if (node['Recheck Cond']) lines.push(`${pad}    Recheck Cond: ${node['Recheck Cond']}`);
-    if (node.Filter) lines.push(`${pad}    Filter: ${node.Filter}  (removed ${node['Rows Removed by Filter'] ?? 0})`);
-    if (node['Presorted Key']) lines.push(`${pad}    Presorted Key: ${node['Presorted Key'].join(', ')}`);
-    if (node['Sort Key']) lines.push(`${pad}    Sort Key: ${node['Sort Key'].join(', ')}`);
-    for (const child of node.Plans ?? []) walk(child, depth + 1);
-  };
-  walk(explained.Plan, 0);
-  for (const trigger of explained.Triggers ?? []) {
-    const time = trigger.Time === undefined ? '' : `${round(trigger.Time)} ms, `;
-    lines.push(`Trigger ${trigger['Trigger Name']} on ${trigger.Relation}: ${time}${trigger.Calls} call(s)`);
-  }
-  lines.push(`Planning ${round(explained['Planning Time'])} ms, execution ${round(explained['Execution Time'])} ms`);
-  return lines.join('\n');
-}
-
-async function explain(client: pg.ClientBase, sql: string, params: unknown[], buffers = false): Promise<ExplainOutput> {
-  // Per-node timing off for the timed runs: the clock reads would otherwise be part of what is measured.
-  const options = buffers ? 'analyze, buffers, format json' : 'analyze, timing off, format json';
-  const { rows } = await client.query<{ 'QUERY PLAN': ExplainOutput[] }>(`explain (${options}) ${sql}`, params);
-  return rows[0]!['QUERY PLAN'][0]!;
-}
-
-/** From here on in this transaction, statements run as this role, exactly as PostgREST sets it up. */
-const actAs = (client: pg.ClientBase, role: 'authenticated' | 'service_role', claims: string) =>
-  client.query(`select set_config('role', $1, true), set_config('request.jwt.claims', $2, true)`, [role, claims]);
-
-const actAsUser = (client: pg.ClientBase, sub: string) =>
-  actAs(client, 'authenticated', JSON.stringify({ sub, role: 'authenticated' }));
-
-/** Deterministic shuffle (a linear congruential generator), so every run measures the same users. */
-function pickUsers(users: number, count: number): number[] {
-  const order = Array.from({ length: users }, (_, index) => index);
-  let seed = 20_240_601;
-  for (let index = order.length - 1; index > 0; index--) {
-    seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
-    const other = seed % (index + 1);
-    [order[index], order[other]] = [order[other]!, order[index]!];
-  }
-  return order.slice(0, Math.min(count, users));
-}
+const actAsUser = (client: pg.ClientBase, sub: string) => actAs(client, 'authenticated', claimsOf('authenticated', sub));
 
 // ---------------------------------------------------------------- the benchmark
 
@@ -501,7 +388,7 @@ interface Timed {
 
 async function measureReads(client: pg.Client, users: number, runs: number, findings: string[]) {
   const warmUp = Math.min(50, runs);
-  const sample = pickUsers(users, runs + warmUp);
+  const sample = pickUsers(users, runs + warmUp, 20_240_601);
   const kinds = ['unreadCount', 'firstPage', 'nextPage'] as const;
   type Kind = (typeof kinds)[number];
   const server: Record<Kind, number[]> = { unreadCount: [], firstPage: [], nextPage: [] };

@@ -20,6 +20,7 @@ import { cpus, totalmem } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { createHash } from 'node:crypto';
 import { startLocalDatabase, type LocalDatabase } from '../supabase/local/database.js';
+import { actAs, claimsOf, explain, formatPlan, indexNames, pickUsers, round, summarize, type Role, type Summary } from './sql-plans.js';
 
 export interface TriggerBenchOptions {
   /** Users who receive notifications, in accounts of 20; a multiple of 40. Default 10,000. */
@@ -202,99 +203,6 @@ function notificationsSql(users: number, rows: number, part: number, parts: numb
     ) p`;
 }
 
-// ---------------------------------------------------------------- statistics and plans
-
-interface Summary {
-  median: number;
-  p95: number;
-  p99: number;
-}
-
-function summarize(samples: number[]): Summary {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (q: number) => {
-    if (sorted.length === 0) return Number.NaN;
-    const position = (sorted.length - 1) * q;
-    const below = Math.floor(position);
-    const above = Math.ceil(position);
-    return sorted[below]! + (sorted[above]! - sorted[below]!) * (position - below);
-  };
-  return { median: at(0.5), p95: at(0.95), p99: at(0.99) };
-}
-
-const round = (value: number, digits = 3) => (Number.isFinite(value) ? Number(value.toFixed(digits)) : Number.NaN);
-
-interface PlanNode {
-  'Node Type': string;
-  'Index Name'?: string;
-  'Relation Name'?: string;
-  'Index Cond'?: string;
-  Filter?: string;
-  'Heap Fetches'?: number;
-  'Actual Rows'?: number;
-  'Shared Hit Blocks'?: number;
-  'Shared Read Blocks'?: number;
-  Plans?: PlanNode[];
-}
-
-interface ExplainOutput {
-  Plan: PlanNode;
-  'Execution Time': number;
-  Triggers?: { 'Trigger Name': string; Relation: string; Time?: number; Calls: number }[];
-}
-
-async function explain(client: pg.ClientBase, sql: string, params: unknown[], detailed = false): Promise<ExplainOutput> {
-  const options = detailed ? 'analyze, buffers, format json' : 'analyze, timing off, format json';
-  const { rows } = await client.query<{ 'QUERY PLAN': ExplainOutput[] }>(`explain (${options}) ${sql}`, params);
-  return rows[0]!['QUERY PLAN'][0]!;
-}
-
-function formatPlan(explained: ExplainOutput): string {
-  const lines: string[] = [];
-  const walk = (node: PlanNode, depth: number) => {
-    const facts = [
-      node['Actual Rows'] !== undefined ? `rows=${node['Actual Rows']}` : '',
-      node['Heap Fetches'] !== undefined ? `heap fetches=${node['Heap Fetches']}` : '',
-      node['Shared Hit Blocks'] !== undefined ? `buffers hit=${node['Shared Hit Blocks']} read=${node['Shared Read Blocks'] ?? 0}` : '',
-    ].filter(Boolean);
-    const on = node['Index Name'] ? ` using ${node['Index Name']}` : node['Relation Name'] ? ` on ${node['Relation Name']}` : '';
-    lines.push(`${'  '.repeat(depth)}${node['Node Type']}${on}  (${facts.join(', ')})`);
-    if (node['Index Cond']) lines.push(`${'  '.repeat(depth)}    Index Cond: ${node['Index Cond']}`);
-    if (node.Filter) lines.push(`${'  '.repeat(depth)}    Filter: ${node.Filter}`);
-    for (const child of node.Plans ?? []) walk(child, depth + 1);
-  };
-  walk(explained.Plan, 0);
-  for (const trigger of explained.Triggers ?? []) {
-    lines.push(`Trigger ${trigger['Trigger Name']} on ${trigger.Relation}: ${trigger.Time === undefined ? '' : `${round(trigger.Time)} ms, `}${trigger.Calls} call(s)`);
-  }
-  lines.push(`Execution ${round(explained['Execution Time'])} ms`);
-  return lines.join('\n');
-}
-
-function indexNames(node: PlanNode): string[] {
-  return [...(node['Index Name'] ? [`${node['Node Type']}(${node['Index Name']})`] : []), ...(node.Plans ?? []).flatMap(indexNames)];
-}
-
-type Role = 'authenticated' | 'service_role';
-
-const actAs = (client: pg.ClientBase, role: Role, sub?: string) =>
-  client.query(`select set_config('role', $1, true), set_config('request.jwt.claims', $2, true)`, [
-    role,
-    JSON.stringify(sub ? { sub, role } : { role }),
-  ]);
-
-/** Deterministic shuffle, so that every run measures the same users. */
-function pickUsers(users: number, count: number): number[] {
-  const order = Array.from({ length: users }, (_, index) => index);
-  let seed = 20_261_204;
-  for (let index = order.length - 1; index > 0; index--) {
-    seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
-    const other = seed % (index + 1);
-    [order[index], order[other]] = [order[other]!, order[index]!];
-  }
-  return order.slice(0, Math.min(count, users));
-}
-
 // ---------------------------------------------------------------- the benchmark
 
 export async function benchTriggers(options: TriggerBenchOptions = {}): Promise<TriggerBenchResult> {
@@ -448,11 +356,11 @@ async function measureReads(client: pg.Client, users: number, runs: number, plan
   const server = Object.fromEntries(kinds.map((kind) => [kind, [] as number[]])) as Record<Kind, number[]>;
   const roundTrip = Object.fromEntries(kinds.map((kind) => [kind, [] as number[]])) as Record<Kind, number[]>;
   const indexes = Object.fromEntries(kinds.map((kind) => [kind, new Set<string>()])) as Record<Kind, Set<string>>;
-  for (const [run, index] of pickUsers(users, runs + warmUp).entries()) {
+  for (const [run, index] of pickUsers(users, runs + warmUp, 20_261_204).entries()) {
     const sub = uuidOf('user', index);
     await client.query('begin');
     try {
-      await actAs(client, 'authenticated', sub);
+      await actAs(client, 'authenticated', claimsOf('authenticated', sub));
       for (const kind of kinds) {
         const sql = statements[kind];
         const before = performance.now();
@@ -542,7 +450,7 @@ async function measureAssignments(
     const assignee = target.assignees[target.turn++ % 2]!;
     await client.query('begin');
     try {
-      await actAs(client, role, role === 'authenticated' ? target.assigner : undefined);
+      await actAs(client, role, claimsOf(role, role === 'authenticated' ? target.assigner : undefined));
       const explained = await explain(client, ASSIGN_SQL, [assignee, target.id], detailed);
       await client.query('commit');
       return explained;
@@ -601,7 +509,7 @@ async function measureMessages(
   const send = async (conversation: string, detailed = false) => {
     await client.query('begin');
     try {
-      await actAs(client, 'service_role');
+      await actAs(client, 'service_role', claimsOf('service_role'));
       const explained = await explain(client, MESSAGE_SQL, [conversation, 'Is the blue one back in stock?'], detailed);
       await client.query('commit');
       return explained;
