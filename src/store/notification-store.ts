@@ -198,22 +198,10 @@ export class NotificationStore extends EventTarget {
   readonly #moveTargets = new Map<string, string | null>();
   /** Rows with an optimistic write of ours in flight (how many), whose guesses outlast older echoes. */
   readonly #inFlight = new Map<string, number>();
-  /**
-   * Stamps (`id field`) of ours the database accepted, whose own echo has not come yet, with the
-   * number of loads begun when the write answered: a load that began before then may have read the
-   * row before the write committed, and the echoes of earlier commits still say the field is empty.
-   */
-  readonly #stampsAccepted = new Map<string, number>();
+  /** Our read and seen marks (`id field`) on their way, or accepted and waiting for their own echo. */
+  readonly #stamps = new Map<string, StampWrite>();
   /** Loads begun (first loads and catch-ups). */
   #loadsBegun = 0;
-  /**
-   * Stamps of ours kept over a load that landed while they were on their way. That load may have
-   * read the row after the write committed and after someone emptied the field again (a message
-   * folded in): only a load that begins after the answer can tell, so one follows the answer.
-   */
-  readonly #keptOverLoad = new Set<string>();
-  /** Stamps of ours on their way, with the generation that sent them: one sent before a suspend is not waited for. */
-  readonly #stampsInFlight = new Map<string, number>();
   #archived: NotificationStore | null = null;
   /** A load was asked for since the last reset, done or not: the inbox's catch-ups include this list. */
   #asked = false;
@@ -278,9 +266,7 @@ export class NotificationStore extends EventTarget {
     // Until the first load lands nothing is shown: it replaces `items` wholesale (see #queued).
     this.#queued = userId ? [] : null;
     this.#placeholders.clear();
-    this.#stampsAccepted.clear();
-    this.#keptOverLoad.clear();
-    this.#stampsInFlight.clear();
+    this.#stamps.clear();
     this.#moves.clear();
     this.#moveTargets.clear();
     this.#keptError = null;
@@ -437,8 +423,8 @@ export class NotificationStore extends EventTarget {
       for (const field of ['read_at', 'seen_at'] as const) {
         if (!(field in guessed)) continue;
         const key = stampKey(row.id, field);
-        if (row[field] === null && (inFlight || (stays && this.#stampsAccepted.has(key)))) still[field] = guessed[field];
-        else this.#stampsAccepted.delete(key);
+        if (row[field] === null && (inFlight || (stays && this.#isAccepted(key)))) still[field] = guessed[field];
+        else this.#forgetAccepted(key);
       }
       if (Object.keys(still).length > 0) {
         this.#placeholders.set(row.id, still);
@@ -470,8 +456,23 @@ export class NotificationStore extends EventTarget {
 
   #forgetGuesses(id: string): void {
     this.#placeholders.delete(id);
-    this.#stampsAccepted.delete(stampKey(id, 'read_at'));
-    this.#stampsAccepted.delete(stampKey(id, 'seen_at'));
+    this.#forgetAccepted(stampKey(id, 'read_at'));
+    this.#forgetAccepted(stampKey(id, 'seen_at'));
+  }
+
+  #isAccepted(key: string): boolean {
+    return this.#stamps.get(key)?.acceptedAtLoad !== undefined;
+  }
+
+  /** An accepted stamp is the database's word now; one on its way waits for its answer. */
+  #forgetAccepted(key: string): void {
+    if (this.#isAccepted(key)) this.#stamps.delete(key);
+  }
+
+  /** A stamp of ours on its way, sent in this generation. */
+  #flyingStamp(key: string): StampWrite | undefined {
+    const stamp = this.#stamps.get(key);
+    return stamp && stamp.acceptedAtLoad === undefined && stamp.generation === this.#generation ? stamp : undefined;
   }
 
   /**
@@ -490,16 +491,17 @@ export class NotificationStore extends EventTarget {
       const row = read.get(id);
       for (const field of ['read_at', 'seen_at'] as const) {
         const key = stampKey(id, field);
-        const inFlight = this.#stampsInFlight.get(key) === this.#generation;
-        const acceptedAt = this.#stampsAccepted.get(key);
+        const flying = this.#flyingStamp(key);
+        const acceptedAt = this.#stamps.get(key)?.acceptedAtLoad;
         const accepted = acceptedAt !== undefined && acceptedAt >= loadIndex;
-        if (field in guessed && row && row[field] === null && (inFlight || accepted)) {
+        if (field in guessed && row && row[field] === null && (flying || accepted)) {
           kept.set(id, { ...kept.get(id), [field]: guessed[field] });
-          if (inFlight) this.#keptOverLoad.add(key);
+          if (flying) flying.keptOverLoad = true;
           else unsure = true;
         } else {
-          this.#stampsAccepted.delete(key);
-          this.#keptOverLoad.delete(key);
+          this.#forgetAccepted(key);
+          const stamp = this.#stamps.get(key);
+          if (stamp) stamp.keptOverLoad = false;
         }
       }
     }
@@ -605,25 +607,35 @@ export class NotificationStore extends EventTarget {
       items: this.#state.items.map((item) => (marked.has(item.id) ? { ...item, [field]: placeholder } : item)),
     });
     const flying = NotificationStore.#flying([this], [...marked]);
-    for (const id of marked) this.#stampsInFlight.set(stampKey(id, field), generation);
+    const stamps = [...marked].map((id) => {
+      const stamp: StampWrite = { generation, keptOverLoad: false };
+      this.#stamps.set(stampKey(id, field), stamp);
+      return stamp;
+    });
     // Done with in the same step as what its answer decides: a load landing in between would see
-    // the stamp neither on its way nor accepted.
+    // the stamp neither on its way nor accepted. Whether a load kept one over what it read.
     const answered = () => {
-      for (const id of marked) if (this.#stampsInFlight.get(stampKey(id, field)) === generation) this.#stampsInFlight.delete(stampKey(id, field));
+      let keptOverLoad = false;
+      for (const [index, id] of [...marked].entries()) {
+        const key = stampKey(id, field);
+        if (this.#stamps.get(key) !== stamps[index]) continue;
+        keptOverLoad ||= stamps[index]!.keptOverLoad;
+        this.#stamps.delete(key);
+      }
+      return keptOverLoad;
     };
     try {
       const changed = await (field === 'read_at' ? queries.markRead(ids) : queries.markSeen(ids)).finally(flying);
-      answered();
+      const keptOverLoad = answered();
       if (generation !== this.#generation) return true;
       // Every row named changed: each guess stands until the row's own echo (or a load that began
       // after now). A write that changed fewer, or all rows (which counts rows beyond the window
       // too), does not say which rows it skipped; the catch-up after it does.
-      const everyOne = ids !== null && changed >= items.length;
-      let keptOverLoad = false;
-      for (const id of marked) {
-        const key = stampKey(id, field);
-        if (everyOne && this.#placeholders.get(id)?.[field] === placeholder) this.#stampsAccepted.set(key, this.#loadsBegun);
-        keptOverLoad = this.#keptOverLoad.delete(key) || keptOverLoad;
+      if (ids !== null && changed >= items.length) {
+        for (const id of marked) {
+          if (this.#placeholders.get(id)?.[field] !== placeholder) continue;
+          this.#stamps.set(stampKey(id, field), { generation, keptOverLoad: false, acceptedAtLoad: this.#loadsBegun });
+        }
       }
       if (ids === null) this.#scheduleRecount();
       if (changed < items.length || keptOverLoad) void this.#catchUpAfterWrongGuess();
@@ -634,7 +646,6 @@ export class NotificationStore extends EventTarget {
       // Undo only what is still ours: a realtime update may have brought the server's value since.
       const undo = new Set([...marked].filter((id) => this.#placeholders.get(id)?.[field] === placeholder));
       for (const id of undo) this.#placeholders.delete(id);
-      for (const id of marked) this.#keptOverLoad.delete(stampKey(id, field));
       if (ids === null) {
         this.#beyond = { ...this.#beyond, [counted]: beyondBefore[counted] };
         this.#scheduleRecount();
@@ -918,6 +929,22 @@ export class NotificationStore extends EventTarget {
     this.#state = Object.freeze({ ...next, unreadCount: counts.unread, unseenCount: counts.unseen });
     this.dispatchEvent(new StoreChangeEvent(this.#state));
   }
+}
+
+/** A read or seen mark of ours on one row, from the moment it is sent. */
+interface StampWrite {
+  /** The store's generation that sent it: one sent before a suspend or reset is not waited for. */
+  generation: number;
+  /**
+   * A load landed while it was on its way and kept it over the row it read, which may have been
+   * emptied again after the write (a message folded in): a load after the answer must settle it.
+   */
+  keptOverLoad: boolean;
+  /**
+   * Once the database accepted it on every row named: the loads begun by then. A load that began
+   * before may have read the row before the write committed.
+   */
+  acceptedAtLoad?: number;
 }
 
 const stampKey = (id: string, field: StampedField) => `${id} ${field}`;
