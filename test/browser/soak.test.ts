@@ -40,10 +40,10 @@ const describeCounts = (counts: ByOrigin) =>
     .join(', ') || 'none';
 
 /** Real-time polling: performance.now() is not simulated. */
-async function until(check: () => Promise<boolean> | boolean, what: string, timeoutMs = 10_000): Promise<void> {
+async function until(check: () => Promise<boolean> | boolean, what: string, timeoutMs = 10_000, last: () => string = () => ''): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   while (!(await check())) {
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}${last() ? `: ${last()}` : ''}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
@@ -86,6 +86,8 @@ describe('soak: a bell through 1,000 notifications and a simulated hour, then re
     let assigned = 0;
     let written = 0;
     const samples: { minute: number; snapshot: SoakSnapshot }[] = [];
+    /** The last comparison that differed, for a timeout's message. */
+    let difference = '';
     /** Whether the bell's list and counts equal SQL's (Realtime delivers a write's echoes after its answer). */
     const equalsDatabase = async () => {
       const { state } = session!.bell.activeStore;
@@ -98,15 +100,20 @@ describe('soak: a bell through 1,000 notifications and a simulated hour, then re
          from public.notifications where user_id = $1 and archived_at is null`,
         [me.id],
       );
-      return (
-        JSON.stringify(state.items.map((item) => item.id)) === JSON.stringify(rows.map((row) => row.id)) &&
-        state.unreadCount === counts!.unread &&
-        state.unseenCount === counts!.unseen
-      );
+      const shown = state.items.map((item) => item.id);
+      const stored = rows.map((row) => row.id);
+      const equal = JSON.stringify(shown) === JSON.stringify(stored) && state.unreadCount === counts!.unread && state.unseenCount === counts!.unseen;
+      if (!equal) {
+        const only = (a: string[], b: string[]) => a.filter((id) => !b.includes(id)).map((id) => id.slice(0, 8)).join(' ') || 'none';
+        difference =
+          `bell ${shown.length} rows, unread ${state.unreadCount}, unseen ${state.unseenCount} (${state.status}/${state.realtime}); ` +
+          `SQL ${stored.length} rows, unread ${counts!.unread}, unseen ${counts!.unseen}; only in the bell: ${only(shown, stored)}; only in SQL: ${only(stored, shown)}`;
+      }
+      return equal;
     };
     // Sampled once the clear-out's echoes are in: the same moment of every quarter hour.
     const sample = async (minute: number) => {
-      await until(equalsDatabase, `the list to equal SQL after the clear-out at ${minute} min`, 15_000);
+      await until(equalsDatabase, `the list to equal SQL after the clear-out at ${minute} min`, 15_000, () => difference);
       samples.push({ minute, snapshot: await session!.snapshot() });
     };
     for (let jump = 1; jump <= JUMPS; jump++) {
@@ -149,7 +156,7 @@ describe('soak: a bell through 1,000 notifications and a simulated hour, then re
     }
 
     // The list and counts equal SQL once Realtime has delivered what is in flight.
-    await until(equalsDatabase, 'the list and counts to equal SQL', 15_000);
+    await until(equalsDatabase, 'the list and counts to equal SQL', 15_000, () => difference);
     const end = await session.snapshot();
 
     // Bounded: the samples after the first quarter hour (the warm-up) grow no further.
